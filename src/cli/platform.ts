@@ -1,0 +1,156 @@
+import { writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { createEmbeddedBroker } from '../adapters/mqtt/embedded-broker.ts';
+import { createExternalTransport } from '../adapters/mqtt/external-client.ts';
+import { openStorage } from '../adapters/open-storage.ts';
+import type { TwinflowConfig } from '../config/schema.ts';
+import { Engine } from '../engine/engine.ts';
+import { systemClock } from '../engine/clock.ts';
+import type { Logger, Storage, Transport } from '../ports.ts';
+import { registerTwinFiles } from '../registry/register.ts';
+import { buildServer } from '../server/app.ts';
+import { VirtualMotorSensor } from '../simulator/virtual-asset.ts';
+
+export interface PlatformOptions {
+  config: TwinflowConfig;
+  logger: Logger;
+  /** Write `{http, mqtt, pid}` here once ready. */
+  readyFile?: string;
+  /** Run the demo's virtual asset. */
+  simulate: boolean;
+}
+
+export interface Platform {
+  readonly httpUrl: string;
+  readonly mqttUrl: string;
+  readonly engine: Engine;
+  close(): Promise<void>;
+}
+
+/** How many ports above a taken one are tried before giving up. */
+const PORT_TRIES = 20;
+const WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+/**
+ * The composition root of `twinflow up`: picks the adapters the config names, starts them in dependency order
+ * (store → engine → broker → HTTP → simulator) and closes them in reverse.
+ */
+export async function startPlatform(options: PlatformOptions): Promise<Platform> {
+  const { config, logger } = options;
+  const started: { name: string; close: () => Promise<unknown> }[] = [];
+  const closeAll = async () => {
+    for (const { name, close } of started.reverse()) {
+      try {
+        await close();
+      } catch (err) {
+        logger.error({ err }, `closing ${name} failed`);
+      }
+    }
+  };
+  try {
+    const storage: Storage = await openStorage(config.storage.url);
+    started.push({ name: 'store', close: () => storage.close() });
+
+    const { transport, mqttUrl } = await openTransport(config, logger);
+    const engine = new Engine({
+      storage,
+      transport,
+      logger,
+      clock: systemClock,
+      root: config.mqtt.root,
+      ingest: {
+        unknownTwins: config.ingest.unknown_twins,
+        maxBytes: config.ingest.max_bytes,
+        maxRows: config.ingest.batch.max_rows,
+        maxDelayMs: config.ingest.batch.max_delay_ms,
+      },
+    });
+    await engine.start();
+    started.push({ name: 'engine', close: () => engine.close() });
+
+    for (const dir of config.twins) {
+      const report = await registerTwinFiles(engine.registry, dir, config.tenant, 'twin.yaml');
+      for (const { file, problems } of report.invalid) {
+        logger.warn({ file, problems }, `twin file ${file} is invalid and was skipped`);
+      }
+      logger.info({ dir, ...report.counts }, `registered twins from ${dir}`);
+    }
+
+    const app = await buildServer({ engine, logger, defaultTenant: config.tenant, webRoot: WEB_ROOT });
+    const httpUrl = await listen(app, config.http.host, config.http.port, logger);
+    started.push({ name: 'http', close: () => app.close() });
+
+    const url = mqttUrl();
+    if (options.simulate && config.simulator.enabled) {
+      const asset = new VirtualMotorSensor({ url, tenant: config.tenant, twinId: 'motor-001', root: config.mqtt.root, clock: systemClock, logger });
+      await asset.start();
+      started.push({ name: 'simulator', close: () => asset.close() });
+    }
+
+    logger.info({ http: httpUrl, mqtt: url }, `twinflow is up: dashboard and API at ${httpUrl}, MQTT at ${url}`);
+    if (options.readyFile !== undefined) {
+      await writeFile(options.readyFile, JSON.stringify({ http: httpUrl, mqtt: url, pid: process.pid }));
+    }
+    return { httpUrl, mqttUrl: url, engine, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+async function openTransport(config: TwinflowConfig, logger: Logger): Promise<{ transport: Transport; mqttUrl: () => string }> {
+  if (!config.mqtt.embedded) {
+    const url = config.mqtt.url ?? `mqtt://${config.mqtt.host ?? '127.0.0.1'}:${config.mqtt.port ?? 1883}`;
+    const transport = createExternalTransport({
+      url,
+      clientId: config.mqtt.client_id,
+      topics: config.mqtt.topics.length > 0 ? config.mqtt.topics : [`${config.mqtt.root}/+/+/#`],
+      qos: config.mqtt.qos,
+      logger,
+      ...(config.mqtt.username === undefined ? {} : { username: config.mqtt.username }),
+      ...(config.mqtt.password === undefined ? {} : { password: config.mqtt.password }),
+      ...(config.mqtt.keepalive === undefined ? {} : { keepalive: config.mqtt.keepalive }),
+    });
+    return { transport, mqttUrl: () => url };
+  }
+  const host = config.mqtt.host ?? '127.0.0.1';
+  const wanted = config.mqtt.port ?? 1883;
+  // The broker starts with the engine; find a free port first so a taken one is reported and skipped.
+  const port = await firstFreePort(host, wanted, logger, 'MQTT');
+  const broker = createEmbeddedBroker({ host, port, logger });
+  return { transport: broker, mqttUrl: () => `mqtt://${host}:${broker.port}` };
+}
+
+async function listen(app: FastifyInstance, host: string, wanted: number, logger: Logger): Promise<string> {
+  for (let port = wanted, tries = 0; ; port++, tries++) {
+    try {
+      await app.listen({ host, port });
+      const address = app.server.address() as AddressInfo;
+      return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+    } catch (err) {
+      if (!isAddressInUse(err) || wanted === 0 || tries >= PORT_TRIES) throw err;
+      logger.warn(`HTTP port ${port} is taken; trying ${port + 1}`);
+    }
+  }
+}
+
+async function firstFreePort(host: string, wanted: number, logger: Logger, what: string): Promise<number> {
+  if (wanted === 0) return 0;
+  const { createServer } = await import('node:net');
+  for (let port = wanted, tries = 0; tries <= PORT_TRIES; port++, tries++) {
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve(true)));
+    });
+    if (free) return port;
+    logger.warn(`${what} port ${port} is taken; trying ${port + 1}`);
+  }
+  throw new Error(`${what} ports ${wanted}-${wanted + PORT_TRIES} are all taken`);
+}
+
+function isAddressInUse(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
+}

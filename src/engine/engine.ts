@@ -1,0 +1,157 @@
+import type { TelemetryPoint } from '../core/types.ts';
+import { ComponentStatus, type Clock, type Logger, type SeriesPoint, type Storage, type Transport } from '../ports.ts';
+import { BatchWriter } from './batch-writer.ts';
+import { systemClock } from './clock.ts';
+import { EventBus } from './event-bus.ts';
+import { Ingest, UnknownTwins } from './ingest.ts';
+import { LiveTelemetry } from './live-telemetry.ts';
+import { Metrics } from './metrics.ts';
+import { Registry } from './registry.ts';
+
+export interface EngineOptions {
+  storage: Storage;
+  /** Absent for an engine that takes telemetry over HTTP only. */
+  transport?: Transport;
+  logger: Logger;
+  /** @default systemClock */
+  clock?: Clock;
+  /** Topic root. @default 'tf' */
+  root?: string;
+  ingest?: {
+    /** @default 'reject' */
+    unknownTwins?: UnknownTwins;
+    /** @default 65536 */
+    maxBytes?: number;
+    /** Group commit of telemetry: at most this many rows… @default 2000 */
+    maxRows?: number;
+    /** …or this long after the first row. @default 5 */
+    maxDelayMs?: number;
+  };
+  /** Process metrics (CPU, memory, event loop) in /metrics. @default true */
+  processMetrics?: boolean;
+}
+
+export interface Readiness {
+  ready: boolean;
+  components: Record<'broker' | 'store' | 'registry', ComponentStatus>;
+}
+
+/** Wires the core to the ports: registry, ingest, event bus, live stream, group-committed telemetry. */
+export class Engine {
+  readonly storage: Storage;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly bus: EventBus;
+  readonly registry: Registry;
+  readonly ingest: Ingest;
+  readonly #transport: Transport | undefined;
+  readonly #writer: BatchWriter<TelemetryPoint>;
+  readonly #live: LiveTelemetry;
+  #storeStatus: ComponentStatus = ComponentStatus.Starting;
+
+  constructor(options: EngineOptions) {
+    this.storage = options.storage;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger;
+    this.#transport = options.transport;
+    const clock = this.clock;
+    const metrics = new Metrics({
+      now: () => clock.now(),
+      backlog: () => this.#writer.backlog,
+      sseClients: () => this.bus.subscriberCount,
+      collectProcess: options.processMetrics ?? true,
+    });
+    this.metrics = metrics;
+    this.bus = new EventBus({
+      log: options.storage.events,
+      clock,
+      logger: options.logger,
+      onPublish: (event) => metrics.events.labels(event.type).inc(),
+      onWrite: (info) => metrics.recordWrite('events', info),
+    });
+    this.registry = new Registry({
+      store: options.storage.twins,
+      bus: this.bus,
+      clock,
+      logger: options.logger,
+      onCountChange: (count) => metrics.twins.set(count),
+    });
+    this.#writer = new BatchWriter<TelemetryPoint>({
+      write: (points) => options.storage.telemetry.append(points),
+      clock,
+      logger: options.logger.child({ component: 'telemetry-writer' }),
+      maxItems: options.ingest?.maxRows ?? 2000,
+      maxDelayMs: options.ingest?.maxDelayMs ?? 5,
+      onWrite: (info) => {
+        metrics.recordWrite('telemetry', info);
+        this.#storeStatus = info.ok ? ComponentStatus.Up : ComponentStatus.Down;
+      },
+    });
+    this.#live = new LiveTelemetry({ bus: this.bus, clock });
+    this.ingest = new Ingest({
+      root: options.root ?? 'tf',
+      maxBytes: options.ingest?.maxBytes ?? 65_536,
+      unknownTwins: options.ingest?.unknownTwins ?? UnknownTwins.Reject,
+      registry: this.registry,
+      writer: this.#writer,
+      live: this.#live,
+      bus: this.bus,
+      metrics,
+      clock,
+      logger: options.logger.child({ component: 'ingest' }),
+    });
+  }
+
+  get transport(): Transport | undefined {
+    return this.#transport;
+  }
+
+  /** Store first, then the registry, then the broker: telemetry is taken only once it has somewhere to go. */
+  async start(): Promise<void> {
+    await this.storage.ping();
+    this.#storeStatus = ComponentStatus.Up;
+    await this.bus.start();
+    await this.registry.load();
+    await this.#transport?.start((message) => this.ingest.onMessage(message));
+  }
+
+  readiness(): Readiness {
+    const components = {
+      broker: this.#transport?.status() ?? ComponentStatus.Up,
+      store: this.#storeStatus,
+      registry: this.registry.loaded ? ComponentStatus.Up : ComponentStatus.Starting,
+    };
+    return { ready: Object.values(components).every((s) => s === ComponentStatus.Up), components };
+  }
+
+  /** The newest value of each field: this run's when there is one, else the store's. */
+  async latest(tenant: string, twinId: string): Promise<Record<string, SeriesPoint>> {
+    const stored = await this.storage.telemetry.latest(tenant, twinId);
+    const live = this.ingest.latest(tenant, twinId);
+    if (live === undefined) return stored;
+    for (const [field, point] of live) {
+      const other = stored[field];
+      if (other === undefined || other.ts <= point.ts) stored[field] = point;
+    }
+    return stored;
+  }
+
+  /** Resolves when every accepted point and event is durable. */
+  async flush(): Promise<void> {
+    this.#live.flush();
+    await this.#writer.flush();
+    await this.bus.flush();
+  }
+
+  /**
+   * Stops ingest, makes everything accepted durable (acknowledging it), then ends the live stream. The storage
+   * belongs to whoever opened it and stays open.
+   */
+  async close(): Promise<void> {
+    await this.#transport?.close();
+    this.#live.flush();
+    await this.#writer.close();
+    await this.bus.close();
+  }
+}

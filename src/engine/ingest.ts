@@ -1,0 +1,188 @@
+import { ErrorCode, NotFoundError, TwinflowError } from '../core/errors.ts';
+import { checkTenant, checkTwinId } from '../core/ids.ts';
+import { parseTelemetry, readDocument, RejectReason, type ParseResult, type Rejection } from '../core/telemetry/parse.ts';
+import { Channel, parseTwinTopic } from '../core/telemetry/topic.ts';
+import { EventType, type JsonObject, type TelemetryPoint } from '../core/types.ts';
+import type { Clock, InboundMessage, Logger, SeriesPoint } from '../ports.ts';
+import type { BatchWriter } from './batch-writer.ts';
+import type { EventBus } from './event-bus.ts';
+import type { LiveTelemetry } from './live-telemetry.ts';
+import type { Metrics } from './metrics.ts';
+import type { Registry } from './registry.ts';
+
+export const UnknownTwins = { Reject: 'reject', Register: 'register' } as const;
+export type UnknownTwins = (typeof UnknownTwins)[keyof typeof UnknownTwins];
+
+export interface IngestOptions {
+  /** Topic root (DESIGN §5.7). @default 'tf' */
+  root: string;
+  maxBytes: number;
+  unknownTwins: UnknownTwins;
+  registry: Registry;
+  writer: BatchWriter<TelemetryPoint>;
+  live: LiveTelemetry;
+  bus: EventBus;
+  metrics: Metrics;
+  clock: Clock;
+  logger: Logger;
+  /** Remembered msgIds for dropping redeliveries. @default 100000 */
+  dedupWindow?: number;
+}
+
+export interface IngestOutcome {
+  points: number;
+  rejections: Rejection[];
+  /** Settles when the accepted points are durable. */
+  durable: Promise<void>;
+}
+
+interface TwinRuntime {
+  latest: Map<string, SeriesPoint>;
+  /** Last arrival-stamped ts, kept strictly increasing so two readings in one millisecond both survive. */
+  lastArrivalTs: number;
+}
+
+const key = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
+
+/**
+ * The ingest pipeline (DESIGN §2.1): topic → tenant/twin, parse once, readings → latest values, live stream and the
+ * telemetry batch; the message is acknowledged when its batch is durable. A bad message costs one counter
+ * increment and one `ingest.rejected` event, and the stream goes on.
+ */
+export class Ingest {
+  readonly #o: IngestOptions;
+  readonly #runtime = new Map<string, TwinRuntime>();
+  readonly #seen = new Set<string>();
+  readonly #dedupWindow: number;
+  readonly #mqttMessages;
+
+  constructor(options: IngestOptions) {
+    this.#o = options;
+    this.#dedupWindow = options.dedupWindow ?? 100_000;
+    this.#mqttMessages = options.metrics.ingestMessages.labels('mqtt');
+  }
+
+  /** Entry point of the MQTT transport. Never throws: every failure becomes a rejection. */
+  onMessage(message: InboundMessage): void {
+    const topic = parseTwinTopic(message.topic, this.#o.root);
+    if (topic === undefined || topic.channel !== Channel.Telemetry) {
+      message.ack();
+      return;
+    }
+    this.#mqttMessages.inc();
+    this.#o.metrics.countMessage(message.receivedAt);
+    const problem = checkTenant(topic.tenant) ?? checkTwinId(topic.twinId);
+    if (problem !== undefined) {
+      const reason = checkTenant(topic.tenant) === undefined ? RejectReason.InvalidId : RejectReason.InvalidTenant;
+      this.#reject(topic.tenant, undefined, message.topic, { reason, message: problem }, 'mqtt');
+      message.ack();
+      return;
+    }
+    const parsed = parseTelemetry(message.payload, message.receivedAt, this.#o.maxBytes);
+    try {
+      const outcome = this.#accept(topic.tenant, topic.twinId, parsed, message.topic, 'mqtt');
+      outcome.durable.then(
+        () => message.ack(),
+        (err: unknown) => this.#o.logger.error({ err, topic: message.topic }, 'message not acknowledged'),
+      );
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) this.#o.logger.error({ err, topic: message.topic }, 'ingest failed');
+      message.ack();
+    }
+  }
+
+  /** Entry point of `POST /api/twins/{id}/telemetry`; throws `twin_not_found` for an unknown twin. */
+  accept(tenant: string, twinId: string, document: unknown): IngestOutcome {
+    this.#o.metrics.ingestMessages.labels('http').inc();
+    this.#o.metrics.countMessage(this.#o.clock.now());
+    return this.#accept(tenant, twinId, readDocument(document, this.#o.clock.now()), undefined, 'http');
+  }
+
+  /** Latest values seen since start; undefined for a twin with no telemetry in this run. */
+  latest(tenant: string, twinId: string): ReadonlyMap<string, SeriesPoint> | undefined {
+    return this.#runtime.get(key(tenant, twinId))?.latest;
+  }
+
+  #accept(tenant: string, twinId: string, parsed: ParseResult, topic: string | undefined, transport: string): IngestOutcome {
+    let registered: Promise<void> | undefined;
+    if (this.#o.registry.peek(tenant, twinId) === undefined) {
+      if (this.#o.unknownTwins !== UnknownTwins.Register) {
+        const rejection = { reason: RejectReason.UnknownTwin, message: `twin "${twinId}" is not registered in tenant "${tenant}"` };
+        this.#reject(tenant, twinId, topic, rejection, transport);
+        throw new NotFoundError(ErrorCode.TwinNotFound, rejection.message);
+      }
+      if (!parsed.ok) {
+        this.#reject(tenant, twinId, topic, parsed.rejection, transport);
+        return { points: 0, rejections: [parsed.rejection], durable: Promise.resolve() };
+      }
+      registered = this.#o.registry.autoRegister(tenant, twinId);
+    }
+    if (!parsed.ok) {
+      this.#reject(tenant, twinId, topic, parsed.rejection, transport);
+      return { points: 0, rejections: [parsed.rejection], durable: Promise.resolve() };
+    }
+    for (const rejection of parsed.rejections) this.#reject(tenant, twinId, topic, rejection, transport);
+
+    const k = key(tenant, twinId);
+    let runtime = this.#runtime.get(k);
+    if (runtime === undefined) {
+      runtime = { latest: new Map(), lastArrivalTs: 0 };
+      this.#runtime.set(k, runtime);
+    }
+    const points: TelemetryPoint[] = [];
+    for (const reading of parsed.readings) {
+      if (reading.msgId !== undefined && this.#isDuplicate(k, reading.msgId)) continue;
+      let ts = reading.ts;
+      if (!reading.deviceTime) {
+        ts = Math.max(ts, runtime.lastArrivalTs + 1);
+        runtime.lastArrivalTs = ts;
+      }
+      for (const field in reading.values) {
+        const value = reading.values[field]!;
+        points.push({ tenant, twinId, field, ts, value });
+        const current = runtime.latest.get(field);
+        if (current === undefined || current.ts <= ts) runtime.latest.set(field, { ts, value });
+      }
+      this.#o.live.add(tenant, twinId, k, ts, reading.values);
+    }
+    this.#o.metrics.ingestPoints.inc(points.length);
+    const durable = new Promise<void>((resolve) => this.#o.writer.add(points, resolve));
+    return {
+      points: points.length,
+      rejections: parsed.rejections,
+      durable: registered === undefined ? durable : Promise.all([registered, durable]).then(() => undefined),
+    };
+  }
+
+  #isDuplicate(twinKey: string, msgId: string): boolean {
+    const id = `${twinKey}\u0000${msgId}`;
+    if (this.#seen.has(id)) {
+      this.#o.metrics.ingestDuplicates.inc();
+      return true;
+    }
+    this.#seen.add(id);
+    if (this.#seen.size > this.#dedupWindow) {
+      const oldest = this.#seen.values().next().value;
+      if (oldest !== undefined) this.#seen.delete(oldest);
+    }
+    return false;
+  }
+
+  #reject(tenant: string, twinId: string | undefined, topic: string | undefined, rejection: Rejection, transport: string): void {
+    this.#o.metrics.ingestRejected.labels(rejection.reason).inc();
+    const data: JsonObject = { reason: rejection.reason, message: rejection.message, transport };
+    if (topic !== undefined) data.topic = topic;
+    if (rejection.field !== undefined) data.field = rejection.field;
+    this.#o.bus.publish({
+      type: EventType.IngestRejected,
+      tenant: checkTenant(tenant) === undefined ? tenant : 'default',
+      ...(twinId === undefined ? {} : { twinId }),
+      time: this.#o.clock.now(),
+      data,
+    });
+  }
+}
+
+export function isUnknownTwin(err: unknown): boolean {
+  return err instanceof TwinflowError && err.code === ErrorCode.TwinNotFound;
+}

@@ -1,0 +1,42 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Engine } from '../engine/engine.ts';
+import type { Logger } from '../ports.ts';
+import { installErrorHandler } from './errors.ts';
+import { healthRoutes } from './routes/health.ts';
+import { registryRoutes } from './routes/registry.ts';
+import { streamRoutes } from './routes/stream.ts';
+import { telemetryRoutes } from './routes/telemetry.ts';
+import { webRoutes } from './routes/web.ts';
+
+export interface ServerOptions {
+  engine: Engine;
+  /** A pino logger; Fastify logs through it. */
+  logger?: Logger;
+  /** @default 'default' */
+  defaultTenant?: string;
+  /** The built dashboard; no static files when absent. */
+  webRoot?: string;
+  /** Largest accepted request body. @default 1 MiB */
+  bodyLimit?: number;
+  /** SSE heartbeat. @default 15000 */
+  heartbeatMs?: number;
+}
+
+/** The HTTP app, ready for `listen` or `inject`: one plugin per route group, one error handler. */
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger as FastifyBaseLogger }),
+    disableRequestLogging: true,
+    bodyLimit: options.bodyLimit ?? 1_048_576,
+    forceCloseConnections: true,
+  });
+  installErrorHandler(app);
+  const engine = options.engine;
+  const defaultTenant = options.defaultTenant ?? 'default';
+  await app.register(healthRoutes, { engine });
+  await app.register(registryRoutes, { engine, defaultTenant });
+  await app.register(telemetryRoutes, { engine, defaultTenant });
+  await app.register(streamRoutes, { engine, defaultTenant, ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }) });
+  if (options.webRoot !== undefined) await app.register(webRoutes, { root: options.webRoot });
+  return app;
+}
