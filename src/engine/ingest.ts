@@ -1,4 +1,4 @@
-import { ErrorCode, NotFoundError, TwinflowError } from '../core/errors.ts';
+import { ErrorCode, NotFoundError } from '../core/errors.ts';
 import { checkTenant, checkTwinId } from '../core/ids.ts';
 import { parseTelemetry, readDocument, RejectReason, type ParseResult, type Rejection } from '../core/telemetry/parse.ts';
 import { Channel, parseTwinTopic } from '../core/telemetry/topic.ts';
@@ -181,8 +181,4 @@ export class Ingest {
       data,
     });
   }
-}
-
-export function isUnknownTwin(err: unknown): boolean {
-  return err instanceof TwinflowError && err.code === ErrorCode.TwinNotFound;
 }

@@ -12,11 +12,9 @@ export const RejectReason = {
   UnsupportedType: 'unsupported_type',
   InvalidField: 'invalid_field',
   NoValues: 'no_values',
-  UnknownTopic: 'unknown_topic',
   InvalidTenant: 'invalid_tenant',
   InvalidId: 'invalid_id',
   UnknownTwin: 'unknown_twin',
-  InvalidValue: 'invalid_value',
 } as const;
 export type RejectReason = (typeof RejectReason)[keyof typeof RejectReason];
 
