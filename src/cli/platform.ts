@@ -105,7 +105,7 @@ async function openTransport(config: TwinflowConfig, logger: Logger): Promise<{ 
     const url = config.mqtt.url ?? `mqtt://${config.mqtt.host ?? '127.0.0.1'}:${config.mqtt.port ?? 1883}`;
     const transport = createExternalTransport({
       url,
-      clientId: config.mqtt.client_id,
+      clientId: config.mqtt.client_id ?? 'twinflow-ingest',
       topics: config.mqtt.topics.length > 0 ? config.mqtt.topics : [`${config.mqtt.root}/+/+/#`],
       qos: config.mqtt.qos,
       logger,
