@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -71,6 +72,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     started.push({ name: 'engine', close: () => engine.close() });
 
     for (const dir of config.twins) {
+      if (!existsSync(dir)) {
+        logger.warn(`twins folder ${dir} does not exist; no twin.yaml files registered from it`);
+        continue;
+      }
       const report = await registerTwinFiles(engine.registry, dir, config.tenant, 'twin.yaml');
       for (const { file, problems } of report.invalid) {
         logger.warn({ file, problems }, `twin file ${file} is invalid and was skipped`);
@@ -106,7 +111,7 @@ async function openTransport(config: TwinflowConfig, logger: Logger): Promise<{ 
     const transport = createExternalTransport({
       url,
       clientId: config.mqtt.client_id ?? 'twinflow-ingest',
-      topics: config.mqtt.topics.length > 0 ? config.mqtt.topics : [`${config.mqtt.root}/+/+/#`],
+      topics: config.mqtt.topics.length > 0 ? config.mqtt.topics : [`${config.mqtt.root}/+/+/telemetry`],
       qos: config.mqtt.qos,
       logger,
       ...(config.mqtt.username === undefined ? {} : { username: config.mqtt.username }),
