@@ -44,7 +44,8 @@ function overridesOf(flags: UpFlags, dir: string | undefined, hasConfig: boolean
   const mqtt: Record<string, unknown> = {};
   if (flags.httpPort !== undefined) http.port = flags.httpPort;
   if (flags.host !== undefined) http.host = flags.host;
-  if (flags.mqttPort !== undefined) mqtt.port = flags.mqttPort;
+  // --mqtt-port is the embedded broker's; an external broker's port is in its URL.
+  if (flags.mqttPort !== undefined && flags.broker === undefined) mqtt.port = flags.mqttPort;
   if (flags.broker !== undefined) {
     mqtt.url = flags.broker;
     mqtt.embedded = false;
