@@ -1,3 +1,4 @@
+import { ErrorCode, TwinflowError } from '../core/errors.ts';
 import type { Clock, Logger, Timer } from '../ports.ts';
 
 export interface BatchWriterOptions<T> {
@@ -11,6 +12,11 @@ export interface BatchWriterOptions<T> {
   maxDelayMs: number;
   /** Waits between retries of a failing write; the last one repeats. */
   retryBackoffMs?: readonly number[];
+  /**
+   * Whether a failed write is worth retrying. A batch the store refuses for what it holds would fail forever: it is
+   * logged, dropped, and its callbacks run, so publishers are not stalled behind it. @default retryable
+   */
+  retryOn?: (err: unknown) => boolean;
   /** Called after every write attempt, for metrics. */
   onWrite?: (info: { items: number; seconds: number; ok: boolean }) => void;
 }
@@ -21,6 +27,11 @@ interface Pending<T> {
 }
 
 const DEFAULT_BACKOFF = [50, 100, 250, 500, 1000, 2000, 5000] as const;
+
+/** Store outages are retried; a refusal of the batch's content is not. */
+export function retryable(err: unknown): boolean {
+  return !(err instanceof TwinflowError && err.code === ErrorCode.InvalidRequest);
+}
 
 /**
  * Group commit: after an idle spell, items gather until `maxItems` or `maxDelayMs`; then one `write` makes them
@@ -108,6 +119,10 @@ export class BatchWriter<T> {
         return;
       } catch (err) {
         this.#options.onWrite?.({ items: items.length, seconds: (performance.now() - started) / 1000, ok: false });
+        if (!(this.#options.retryOn ?? retryable)(err)) {
+          this.#options.logger.error({ err, items: items.length }, 'the store refused a batch; it is dropped');
+          return;
+        }
         const wait = backoff[Math.min(this.#failures, backoff.length - 1)] ?? 1000;
         this.#failures++;
         this.#options.logger.error({ err, items: items.length, retryInMs: wait }, 'batch write failed; retrying');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BatchWriter } from '../../src/engine/batch-writer.ts';
+import { ErrorCode, TwinflowError } from '../../src/core/errors.ts';
+import { BatchWriter, retryable } from '../../src/engine/batch-writer.ts';
 import { ManualClock } from '../../src/engine/clock.ts';
 import { silentLogger } from '../support/logger.ts';
 
@@ -101,6 +102,25 @@ describe('BatchWriter', () => {
     writer.add([2]);
     await settle();
     expect(batches).toEqual([[1], [2]]);
+  });
+
+  it('drops a batch the store refuses for its content, calling back, instead of retrying it forever', async () => {
+    const clock = new ManualClock();
+    const writer = new BatchWriter<number>({
+      clock,
+      logger: silentLogger,
+      maxItems: 1,
+      maxDelayMs: 5,
+      write: async () => {
+        throw new TwinflowError(ErrorCode.InvalidRequest, 'ts 1.5 is not an integer');
+      },
+    });
+    let called = false;
+    writer.add([1], () => (called = true));
+    await writer.flush();
+    expect(called).toBe(true);
+    expect(retryable(new TwinflowError(ErrorCode.StoreFailure, 'down'))).toBe(true);
+    expect(retryable(new Error('ECONNRESET'))).toBe(true);
   });
 
   it('calls back a callback that came with no items', async () => {
