@@ -1,3 +1,5 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Engine } from '../engine/engine.ts';
 import type { Logger } from '../ports.ts';
@@ -32,6 +34,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     forceCloseConnections: true,
   });
   installErrorHandler(app);
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'twinflow', version: '0.1.0', description: 'Digital twins for industrial and building IoT' },
+      tags: [{ name: 'health' }, { name: 'registry' }, { name: 'telemetry' }, { name: 'events' }],
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   const engine = options.engine;
   const defaultTenant = options.defaultTenant ?? 'default';
   await app.register(healthRoutes, { engine });
