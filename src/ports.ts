@@ -3,6 +3,7 @@
  * (`src/adapters/memory`) and one contract suite (`test/contracts`) that every adapter passes.
  */
 import type {
+  JsonObject,
   Page,
   Service,
   TelemetryPoint,
@@ -121,12 +122,97 @@ export interface EventLog {
   close(): Promise<void>;
 }
 
-/** A store backend: the three stores share one connection and close together. */
+/** A stored document: what a capability keeps per key (a shadow, a command, a workflow's state, a model). */
+export interface DocumentRecord {
+  collection: string;
+  tenant: string;
+  id: string;
+  /** 1 on creation, +1 on every put. */
+  version: number;
+  doc: JsonObject;
+  /** String attributes the document can be listed by (`{twin: 'm1', status: 'queued'}`). */
+  tags: Record<string, string>;
+  updatedAt: number;
+}
+
+export interface DocumentQuery {
+  collection: string;
+  /** Omitted only by engine-internal start-up loads, to read every tenant. */
+  tenant?: string;
+  /** Every given tag must equal the value. */
+  tags?: Record<string, string>;
+  /** Only ids starting with this. */
+  idPrefix?: string;
+  /** @default 100 */
+  limit?: number;
+  /** The `next` of the previous page; pages are ordered by (tenant, id). */
+  cursor?: string;
+}
+
+/**
+ * Versioned JSON documents in named collections, scoped by tenant: the persistence of every capability whose
+ * records are read and written whole (shadows, commands, workflow state, alarms, models, sequence runs).
+ */
+export interface DocumentStore {
+  get(collection: string, tenant: string, id: string): Promise<DocumentRecord | undefined>;
+  /**
+   * Creates or replaces a document and returns its new version. With `expectedVersion` the write happens only if
+   * the stored version equals it (`0`: must not exist yet); otherwise it fails with a `conflict` TwinflowError.
+   */
+  put(
+    collection: string,
+    tenant: string,
+    id: string,
+    doc: JsonObject,
+    options?: { expectedVersion?: number; tags?: Record<string, string>; now?: number },
+  ): Promise<number>;
+  delete(collection: string, tenant: string, id: string): Promise<boolean>;
+  list(query: DocumentQuery): Promise<Page<DocumentRecord>>;
+}
+
+/** One entry of an append-only log: a shadow's history, a command's audit trail. */
+export interface LogEntry {
+  /** Assigned by the store on append: increasing within the store. */
+  seq: number;
+  stream: string;
+  tenant: string;
+  /** What the entry is about (a twin id, a command id). */
+  key: string;
+  time: number;
+  data: JsonObject;
+}
+
+export interface LogQuery {
+  stream: string;
+  tenant: string;
+  key?: string;
+  /** Inclusive, epoch ms. */
+  from?: number;
+  /** Exclusive, epoch ms. */
+  to?: number;
+  /** Only entries with a greater seq. */
+  after?: number;
+  /** @default 100 */
+  limit?: number;
+  /** Newest first instead of oldest first. @default false */
+  descending?: boolean;
+}
+
+/** Append-only entries in named streams, read back by key and time: history and audit trails. */
+export interface RecordLog {
+  /** Appends durably, in order; returns the entries with their seq. */
+  append(entries: readonly Omit<LogEntry, 'seq'>[]): Promise<LogEntry[]>;
+  read(query: LogQuery): Promise<LogEntry[]>;
+}
+
+/** A store backend: the stores share one connection and close together. */
 export interface Storage {
   readonly kind: string;
   readonly twins: TwinStore;
   readonly telemetry: TelemetryStore;
   readonly events: EventLog;
+  readonly documents: DocumentStore;
+  readonly records: RecordLog;
   /** Resolves when the backend answers; rejects with the reason otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

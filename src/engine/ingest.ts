@@ -1,8 +1,8 @@
 import { ErrorCode, NotFoundError } from '../core/errors.ts';
 import { checkTenant, checkTwinId } from '../core/ids.ts';
-import { parseTelemetry, readDocument, RejectReason, type ParseResult, type Rejection } from '../core/telemetry/parse.ts';
+import { parseTelemetry, readDocument, RejectReason, type ParseResult, type Reading, type Rejection } from '../core/telemetry/parse.ts';
 import { Channel, parseTwinTopic } from '../core/telemetry/topic.ts';
-import { EventType, type JsonObject, type TelemetryPoint } from '../core/types.ts';
+import { EventType, type JsonObject, type TelemetryPoint, type TelemetryValue } from '../core/types.ts';
 import type { Clock, InboundMessage, Logger, SeriesPoint } from '../ports.ts';
 import type { BatchWriter } from './batch-writer.ts';
 import type { EventBus } from './event-bus.ts';
@@ -36,6 +36,18 @@ export interface IngestOutcome {
   durable: Promise<void>;
 }
 
+/** One accepted reading, as listeners (model blocks, workflows, twin sync) see it. */
+export interface AcceptedReading {
+  tenant: string;
+  twinId: string;
+  ts: number;
+  values: Readonly<Record<string, TelemetryValue>>;
+  /** `mqtt`, `http`, or the name of whatever derived it (a model block). */
+  source: string;
+}
+
+export type ReadingListener = (reading: AcceptedReading) => void;
+
 interface TwinRuntime {
   latest: Map<string, SeriesPoint>;
   /** Last arrival-stamped ts, kept strictly increasing so two readings in one millisecond both survive. */
@@ -55,6 +67,7 @@ export class Ingest {
   readonly #seen = new Set<string>();
   readonly #dedupWindow: number;
   readonly #mqttMessages;
+  readonly #listeners: ReadingListener[] = [];
 
   constructor(options: IngestOptions) {
     this.#o = options;
@@ -98,6 +111,30 @@ export class Ingest {
     return this.#accept(tenant, twinId, readDocument(document, this.#o.clock.now()), undefined, 'http');
   }
 
+  /**
+   * Calls `listener` with every reading accepted from now on, after it is in the latest values and on its way to
+   * the store. A listener that throws is logged and does not disturb ingest or the other listeners.
+   */
+  addListener(listener: ReadingListener): () => void {
+    this.#listeners.push(listener);
+    return () => {
+      const i = this.#listeners.indexOf(listener);
+      if (i >= 0) this.#listeners.splice(i, 1);
+    };
+  }
+
+  /**
+   * Telemetry that twinflow derived itself (a model block's estimate, a workflow's KPI): stored, streamed and
+   * listened to like a device's, with no message to acknowledge. The twin must exist.
+   */
+  derived(tenant: string, twinId: string, ts: number, values: Record<string, TelemetryValue>, source: string): Promise<void> {
+    if (this.#o.registry.peek(tenant, twinId) === undefined) {
+      return Promise.reject(new NotFoundError(ErrorCode.TwinNotFound, `twin "${twinId}" is not registered in tenant "${tenant}"`));
+    }
+    const { durable } = this.#store(tenant, twinId, [{ ts, deviceTime: true, values }], source);
+    return durable;
+  }
+
   /** Latest values seen since start; undefined for a twin with no telemetry in this run. */
   latest(tenant: string, twinId: string): ReadonlyMap<string, SeriesPoint> | undefined {
     return this.#runtime.get(key(tenant, twinId))?.latest;
@@ -122,7 +159,15 @@ export class Ingest {
       return { points: 0, rejections: [parsed.rejection], durable: Promise.resolve() };
     }
     for (const rejection of parsed.rejections) this.#reject(tenant, twinId, topic, rejection, transport);
+    const stored = this.#store(tenant, twinId, parsed.readings, transport);
+    return {
+      points: stored.points,
+      rejections: parsed.rejections,
+      durable: registered === undefined ? stored.durable : Promise.all([registered, stored.durable]).then(() => undefined),
+    };
+  }
 
+  #store(tenant: string, twinId: string, readings: readonly Reading[], source: string): { points: number; durable: Promise<void> } {
     const k = key(tenant, twinId);
     let runtime = this.#runtime.get(k);
     if (runtime === undefined) {
@@ -130,7 +175,8 @@ export class Ingest {
       this.#runtime.set(k, runtime);
     }
     const points: TelemetryPoint[] = [];
-    for (const reading of parsed.readings) {
+    const accepted: AcceptedReading[] = [];
+    for (const reading of readings) {
       if (reading.msgId !== undefined && this.#isDuplicate(k, reading.msgId)) continue;
       let ts = reading.ts;
       if (!reading.deviceTime) {
@@ -144,14 +190,20 @@ export class Ingest {
         if (current === undefined || current.ts <= ts) runtime.latest.set(field, { ts, value });
       }
       this.#o.live.add(tenant, twinId, k, ts, reading.values);
+      if (this.#listeners.length > 0) accepted.push({ tenant, twinId, ts, values: reading.values, source });
     }
     this.#o.metrics.ingestPoints.inc(points.length);
     const durable = new Promise<void>((resolve) => this.#o.writer.add(points, resolve));
-    return {
-      points: points.length,
-      rejections: parsed.rejections,
-      durable: registered === undefined ? durable : Promise.all([registered, durable]).then(() => undefined),
-    };
+    for (const reading of accepted) {
+      for (const listener of this.#listeners) {
+        try {
+          listener(reading);
+        } catch (err) {
+          this.#o.logger.error({ err, twinId, source }, 'a reading listener failed');
+        }
+      }
+    }
+    return { points: points.length, durable };
   }
 
   #isDuplicate(twinKey: string, msgId: string): boolean {

@@ -162,6 +162,35 @@ describe('ingest', () => {
     expect(() => engine.ingest.accept('default', 'nobody', { a: 1 })).toThrow(/twin "nobody" is not registered/);
   });
 
+  it('hands every accepted reading to listeners; one that throws disturbs nothing', async () => {
+    const { engine, send, commit, storage } = await given();
+    const seen: unknown[] = [];
+    engine.ingest.addListener(() => {
+      throw new Error('broken listener');
+    });
+    const remove = engine.ingest.addListener((r) => seen.push(r));
+    send('tf/default/m1/telemetry', '{"ts": 1000, "a": 1}');
+    await commit();
+    expect(seen).toEqual([{ tenant: 'default', twinId: 'm1', ts: 1_000_000, values: { a: 1 }, source: 'mqtt' }]);
+    expect((await storage.telemetry.query({ tenant: 'default', twinId: 'm1' })).a).toHaveLength(1);
+    remove();
+    send('tf/default/m1/telemetry', '{"ts": 2000, "a": 2}');
+    await commit();
+    expect(seen).toHaveLength(1);
+  });
+
+  it('stores derived telemetry like a device reading, and refuses it for an unknown twin', async () => {
+    const { engine, commit, storage } = await given();
+    const seen: string[] = [];
+    engine.ingest.addListener((r) => seen.push(r.source));
+    const done = engine.ingest.derived('default', 'm1', 5000, { 'temperature.estimate': 20.5 }, 'block:kalman');
+    await commit();
+    await done;
+    expect(await storage.telemetry.query({ tenant: 'default', twinId: 'm1' })).toEqual({ 'temperature.estimate': [{ ts: 5000, value: 20.5 }] });
+    expect(seen).toEqual(['block:kalman']);
+    await expect(engine.ingest.derived('default', 'ghost', 1, { a: 1 }, 'x')).rejects.toThrow(/not registered/);
+  });
+
   it('reports readiness per component and is ready once started', async () => {
     const { engine } = await given();
     expect(engine.readiness()).toEqual({ ready: true, components: { broker: 'up', store: 'up', registry: 'up' } });
