@@ -83,7 +83,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       logger.info({ dir, ...report.counts }, `registered twins from ${dir}`);
     }
 
-    const app = await buildServer({ engine, logger, defaultTenant: config.tenant, webRoot: WEB_ROOT });
+    const app = await buildServer({ engine, logger, defaultTenant: config.tenant, webRoot: WEB_ROOT, tokens: config.auth.tokens });
     const httpUrl = await listen(app, config.http.host, config.http.port, logger);
     started.push({ name: 'http', close: () => app.close() });
 

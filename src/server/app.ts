@@ -3,6 +3,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Engine } from '../engine/engine.ts';
 import type { Logger } from '../ports.ts';
+import { installAuth, type AuthToken } from './auth.ts';
 import { installErrorHandler } from './errors.ts';
 import { healthRoutes } from './routes/health.ts';
 import { registryRoutes } from './routes/registry.ts';
@@ -22,6 +23,8 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** SSE heartbeat. @default 15000 */
   heartbeatMs?: number;
+  /** Bearer tokens; the API is open when there are none. */
+  tokens?: readonly AuthToken[];
 }
 
 /** The HTTP app, ready for `listen` or `inject`: one plugin per route group, one error handler. */
@@ -43,6 +46,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   const engine = options.engine;
   const defaultTenant = options.defaultTenant ?? 'default';
+  installAuth(app, options.tokens ?? [], defaultTenant);
   await app.register(healthRoutes, { engine });
   await app.register(registryRoutes, { engine, defaultTenant });
   await app.register(telemetryRoutes, { engine, defaultTenant });
