@@ -38,6 +38,82 @@ describe('sqlite Storage on disk', () => {
     }
   });
 
+  it('keeps documents and record log entries across close and reopen, and goes on with greater seqs', async () => {
+    const file = nextFile();
+    const first = openSqliteStorage(file);
+    await first.documents.put('shadows', 'acme', 'm1', { temp: 20 }, { tags: { twin: 'm1' }, now: 1000 });
+    await first.documents.put('shadows', 'acme', 'm1', { temp: 21 }, { tags: { twin: 'm1' }, now: 2000 });
+    const written = await first.records.append([
+      { stream: 'history', tenant: 'acme', key: 'm1', time: 1000, data: { temp: 20 } },
+      { stream: 'history', tenant: 'acme', key: 'm1', time: 2000, data: { temp: 21 } },
+    ]);
+    await first.close();
+
+    const second = openSqliteStorage(file);
+    try {
+      const stored = {
+        collection: 'shadows',
+        tenant: 'acme',
+        id: 'm1',
+        version: 2,
+        doc: { temp: 21 },
+        tags: { twin: 'm1' },
+        updatedAt: 2000,
+      };
+      expect(await second.documents.get('shadows', 'acme', 'm1')).toStrictEqual(stored);
+      expect((await second.documents.list({ collection: 'shadows', tags: { twin: 'm1' } })).items).toStrictEqual([
+        stored,
+      ]);
+      expect(await second.documents.put('shadows', 'acme', 'm1', {}, { expectedVersion: 2 })).toBe(3);
+      expect(await second.records.read({ stream: 'history', tenant: 'acme', key: 'm1' })).toStrictEqual(written);
+      const [next] = await second.records.append([
+        { stream: 'history', tenant: 'acme', key: 'm1', time: 3000, data: {} },
+      ]);
+      expect(next?.seq).toBeGreaterThan(written[1]?.seq as number);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('upgrades a database of the first schema version, adding documents and records', async () => {
+    const file = nextFile();
+    const first = openSqliteStorage(file);
+    await first.twins.putTwin(twinFixture('t1'));
+    await first.close();
+    const db = new Database(file);
+    db.exec('DROP TABLE documents; DROP TABLE records;');
+    db.pragma('user_version = 1');
+    db.close();
+
+    const upgraded = openSqliteStorage(file);
+    try {
+      expect(await upgraded.twins.getTwin('acme', 't1')).toStrictEqual(twinFixture('t1'));
+      expect(await upgraded.documents.put('shadows', 'acme', 'm1', {})).toBe(1);
+      const entry = { stream: 's', tenant: 'acme', key: 'k', time: 1, data: {} };
+      expect(await upgraded.records.append([entry])).toHaveLength(1);
+    } finally {
+      await upgraded.close();
+    }
+  });
+
+  it('lets exactly one of two connections to one file win a put expecting the same version', async () => {
+    const file = nextFile();
+    const [left, right] = [openSqliteStorage(file), openSqliteStorage(file)];
+    try {
+      await left.documents.put('commands', 'acme', 'c1', { by: 'first' });
+      const outcomes = await Promise.allSettled([
+        left.documents.put('commands', 'acme', 'c1', { by: 'left' }, { expectedVersion: 1 }),
+        right.documents.put('commands', 'acme', 'c1', { by: 'right' }, { expectedVersion: 1 }),
+      ]);
+      expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+      const lost = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+      expect((lost.reason as TwinflowError).code).toBe(ErrorCode.Conflict);
+      expect(await right.documents.get('commands', 'acme', 'c1')).toMatchObject({ version: 2 });
+    } finally {
+      await Promise.all([left.close(), right.close()]);
+    }
+  });
+
   it('copies the WAL back into the database in the background, and folds it in on close', async () => {
     const file = nextFile();
     const storage = openSqliteStorage(file);

@@ -6,6 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, TwinflowError } from '../../src/core/errors.ts';
 import type { Service, TelemetryPoint, TelemetryValue, Twin, TwinEvent } from '../../src/core/types.ts';
 import { Aggregate, type Series, type Storage, type TelemetryQuery } from '../../src/ports.ts';
+import { documentStoreContract } from './documents.contract.ts';
+import { expectCode } from './expect-code.ts';
+import { recordLogContract } from './record-log.contract.ts';
 
 const T0 = 1_700_000_000_000;
 
@@ -93,15 +96,6 @@ function eventFixture(seq: number, overrides: Partial<TwinEvent> = {}): TwinEven
     data: { seq, patch: { name: `n${seq}` } },
     ...overrides,
   };
-}
-
-async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, `expected a TwinflowError with code ${code}`).toBeInstanceOf(TwinflowError);
-  expect((err as TwinflowError).code).toBe(code);
 }
 
 /** The independent reading of `every` + `agg` the stores are checked against (see DESIGN.md §5.8). */
@@ -663,6 +657,10 @@ export function storageContract(open: () => Promise<Storage>): void {
     });
   });
 
+  describe('documents', () => documentStoreContract(() => storage));
+
+  describe('record log', () => recordLogContract(() => storage));
+
   describe('lifecycle', () => {
     it('answers ping while open, and rejects once closed; close can be called again', async () => {
       expect(storage.kind).not.toBe('');
@@ -671,6 +669,11 @@ export function storageContract(open: () => Promise<Storage>): void {
       await storage.close();
       await expectCode(storage.ping(), ErrorCode.StoreFailure);
       await expectCode(storage.twins.getTwin('acme', 'x'), ErrorCode.StoreFailure);
+      await expectCode(storage.documents.get('c', 'acme', 'x'), ErrorCode.StoreFailure);
+      await expectCode(storage.documents.put('c', 'acme', 'x', {}), ErrorCode.StoreFailure);
+      const entry = { stream: 's', tenant: 'acme', key: 'k', time: 1, data: {} };
+      await expectCode(storage.records.append([entry]), ErrorCode.StoreFailure);
+      await expectCode(storage.records.read({ stream: 's', tenant: 'acme' }), ErrorCode.StoreFailure);
     });
 
     it('closes together: closing one of the stores closes the storage', async () => {

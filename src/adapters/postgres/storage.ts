@@ -20,9 +20,12 @@ import {
   type TelemetryStore,
   type TwinStore,
 } from '../../ports.ts';
-import { decodeCursor, encodeCursor, pageLimit, type PageKey } from '../paging.ts';
+import { decodeCursor, pageLimit } from '../paging.ts';
 import { fromColumns, toColumns } from '../telemetry-columns.ts';
 import { versionConflict } from '../version-conflict.ts';
+import { postgresDocumentStore } from './document-store.ts';
+import { postgresRecordLog } from './record-log.ts';
+import { afterCondition, Params, reason, toPage, whereClause, wrap, type Run, type Transact } from './sql.ts';
 
 export interface PostgresStorageOptions {
   /** The schema holding twinflow's tables; created when absent. @default 'twinflow' */
@@ -86,6 +89,31 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX events_by_tenant ON S.events (tenant, seq);
   `,
+  `
+  CREATE TABLE S.documents (
+    collection text COLLATE "C" NOT NULL,
+    tenant text COLLATE "C" NOT NULL,
+    id text COLLATE "C" NOT NULL,
+    version bigint NOT NULL,
+    -- json, not jsonb: the document comes back exactly as written, key order included.
+    doc json NOT NULL,
+    -- jsonb, so that a tag filter is one containment test (tags @> wanted) that this index can answer.
+    tags jsonb NOT NULL,
+    updated_at bigint NOT NULL,
+    PRIMARY KEY (collection, tenant, id)
+  );
+  CREATE INDEX documents_by_tags ON S.documents USING gin (tags jsonb_path_ops);
+
+  CREATE TABLE S.records (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    stream text COLLATE "C" NOT NULL,
+    tenant text COLLATE "C" NOT NULL,
+    key text COLLATE "C" NOT NULL,
+    time bigint NOT NULL,
+    data json NOT NULL
+  );
+  CREATE INDEX records_by_key_time ON S.records (stream, tenant, key, time);
+  `,
 ];
 
 interface TelemetryRow {
@@ -105,8 +133,6 @@ interface EventRow {
   time: number;
   data: TwinEvent['data'];
 }
-
-type Run = <R>(what: string, text: string, values: readonly unknown[]) => Promise<{ rows: R[]; rowCount: number }>;
 
 /** Connects, creates or migrates the schema, and answers once the store is usable. */
 export async function openPostgresStorage(url: string, options: PostgresStorageOptions = {}): Promise<Storage> {
@@ -135,13 +161,32 @@ export async function openPostgresStorage(url: string, options: PostgresStorageO
   }
 
   const names = new Map<string, string>();
-  const run: Run = async (what, text, values) => {
-    let name = names.get(text);
-    if (name === undefined) names.set(text, (name = `twinflow_${names.size}`));
+  const runOn =
+    (queryable: pg.Pool | pg.PoolClient): Run =>
+    async (what, text, values) => {
+      let name = names.get(text);
+      if (name === undefined) names.set(text, (name = `twinflow_${names.size}`));
+      try {
+        const result = await queryable.query({ name, text, values: [...values] });
+        return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+      } catch (err) {
+        throw wrap(what, err);
+      }
+    };
+  const run = runOn(pool);
+  const transact: Transact = async (what, fn) => {
+    const client = await pool.connect().catch((err: unknown) => {
+      throw wrap(what, err);
+    });
     try {
-      const result = await pool.query({ name, text, values: [...values] });
-      return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+      await client.query('BEGIN');
+      const result = await fn(runOn(client));
+      await client.query('COMMIT');
+      client.release();
+      return result;
     } catch (err) {
+      // Destroying the connection aborts the transaction, with no ROLLBACK that could fail in turn.
+      client.release(true);
       throw wrap(what, err);
     }
   };
@@ -157,6 +202,8 @@ export async function openPostgresStorage(url: string, options: PostgresStorageO
     twins: postgresTwinStore(run, s, close),
     telemetry: postgresTelemetryStore(run, s, close),
     events: postgresEventLog(run, s, close),
+    documents: postgresDocumentStore(run, s),
+    records: postgresRecordLog(transact, run, s),
     ping: async () => {
       await run('ping', 'SELECT 1', []);
     },
@@ -193,46 +240,6 @@ async function migrate(pool: pg.Pool, schema: string): Promise<void> {
     throw err;
   }
   client.release();
-}
-
-function reason(err: unknown): string {
-  if (err instanceof AggregateError && err.errors.length > 0) return err.errors.map(reason).join('; ');
-  // Node reports a refused connection as an error with an empty message and a `code`.
-  if (err instanceof Error && err.message === '') return String((err as { code?: unknown }).code ?? err.name);
-  if (err instanceof Error) return err.message;
-  return String(err);
-}
-
-function wrap(what: string, err: unknown): TwinflowError {
-  if (err instanceof TwinflowError) return err;
-  return new TwinflowError(ErrorCode.StoreFailure, `postgres ${what} failed: ${reason(err)}`, { cause: err });
-}
-
-/** Builds a statement's parameter list; `$n` placeholders come out in the order values are added. */
-class Params {
-  readonly values: unknown[] = [];
-
-  add(value: unknown, cast?: string): string {
-    this.values.push(value);
-    return cast === undefined ? `$${this.values.length}` : `$${this.values.length}::${cast}`;
-  }
-}
-
-/** Rows after a cursor's (tenant, id); within one tenant `id > $n` keeps the primary key seek simple. */
-function afterCondition(after: PageKey, tenant: string | undefined, params: Params): string {
-  if (tenant === after.tenant) return `id > ${params.add(after.id)}`;
-  return `(tenant, id) > (${params.add(after.tenant)}, ${params.add(after.id)})`;
-}
-
-function whereClause(conditions: readonly string[]): string {
-  return conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
-}
-
-/** `rows` holds up to `limit + 1` items; the extra one only tells that another page follows. */
-function toPage<T extends PageKey>(rows: T[], limit: number): { items: T[]; next?: string } {
-  if (rows.length <= limit) return { items: rows };
-  const items = rows.slice(0, limit);
-  return { items, next: encodeCursor(items[items.length - 1] as T) };
 }
 
 function postgresTwinStore(run: Run, s: string, close: () => Promise<void>): TwinStore {

@@ -19,10 +19,13 @@ import {
   type TelemetryStore,
   type TwinStore,
 } from '../../ports.ts';
-import { decodeCursor, encodeCursor, pageLimit, type PageKey } from '../paging.ts';
+import { decodeCursor, pageLimit } from '../paging.ts';
 import { fromColumns, toColumns } from '../telemetry-columns.ts';
 import { versionConflict, versionHolds } from '../version-conflict.ts';
+import { sqliteDocumentStore } from './document-store.ts';
+import { sqliteRecordLog } from './record-log.ts';
 import { startCheckpointer, type Checkpointer } from './checkpointer.ts';
+import { afterCondition, guard, toPage, whereClause, type Prepare } from './sql.ts';
 
 const DEFAULT_PAGE = 100;
 
@@ -80,6 +83,29 @@ const MIGRATIONS: readonly string[] = [
     data TEXT NOT NULL
   );
   CREATE INDEX events_by_tenant ON events (tenant, seq);
+  `,
+  `
+  -- Documents can be large (a model, a workflow's state), so a rowid table: WITHOUT ROWID suits small rows only.
+  CREATE TABLE documents (
+    collection TEXT NOT NULL,
+    tenant TEXT NOT NULL,
+    id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    doc TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (collection, tenant, id)
+  );
+
+  CREATE TABLE records (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    stream TEXT NOT NULL,
+    tenant TEXT NOT NULL,
+    key TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    data TEXT NOT NULL
+  );
+  CREATE INDEX records_by_key_time ON records (stream, tenant, key, time);
   `,
 ];
 
@@ -162,14 +188,14 @@ export function openSqliteStorage(file: string): Storage {
     twins: sqliteTwinStore(db, stmt, close),
     telemetry: sqliteTelemetryStore(db, stmt, close),
     events: sqliteEventLog(db, stmt, close),
+    documents: sqliteDocumentStore(db, stmt),
+    records: sqliteRecordLog(db, stmt),
     ping: async () => {
       guard('ping', () => stmt('SELECT 1').get());
     },
     close,
   };
 }
-
-type Prepare = (sql: string) => Database.Statement;
 
 function configure(db: Database.Database): void {
   guard('configure', () => {
@@ -202,16 +228,6 @@ function migrate(db: Database.Database, file: string): void {
       if (current < MIGRATIONS.length) db.pragma(`user_version = ${MIGRATIONS.length}`);
     }).immediate();
   });
-}
-
-function guard<T>(what: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof TwinflowError) throw err;
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new TwinflowError(ErrorCode.StoreFailure, `sqlite ${what} failed: ${reason}`, { cause: err });
-  }
 }
 
 function sqliteTwinStore(db: Database.Database, stmt: Prepare, close: () => Promise<void>): TwinStore {
@@ -325,27 +341,6 @@ function sqliteTwinStore(db: Database.Database, stmt: Prepare, close: () => Prom
     },
     close,
   };
-}
-
-/**
- * Rows after a cursor's (tenant, id). Within one tenant it is said as `id > ?`: SQLite seeks the primary key with
- * that, whereas beside `tenant = ?` the row value would only be checked row by row from the tenant's first twin.
- */
-function afterCondition(after: PageKey, tenant: string | undefined, params: Record<string, unknown>): string {
-  params.afterTenant = after.tenant;
-  params.afterId = after.id;
-  return tenant === after.tenant ? 'id > @afterId' : '(tenant, id) > (@afterTenant, @afterId)';
-}
-
-function whereClause(conditions: readonly string[]): string {
-  return conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
-}
-
-/** `rows` holds up to `limit + 1` items; the extra one only tells that another page follows. */
-function toPage<T extends { tenant: string; id: string }>(rows: T[], limit: number): { items: T[]; next?: string } {
-  if (rows.length <= limit) return { items: rows };
-  const items = rows.slice(0, limit);
-  return { items, next: encodeCursor(items[items.length - 1] as T) };
 }
 
 /** The rows a bucket reduces to, per aggregate; `bucket` and `ts` come from the subquery of `aggregateSql`. */
