@@ -266,3 +266,17 @@ export interface Transport {
   status(): ComponentStatus;
   close(): Promise<void>;
 }
+
+/**
+ * Simulation sessions (DESIGN §5.8): whole JSON documents by id that expire after an idle time. Reading a
+ * session restarts its idle timer, so a session in use never expires.
+ */
+export interface SessionStore {
+  readonly kind: string;
+  /** The session, its idle timer restarted at `ttlMs`; undefined when unknown or expired. */
+  get(id: string, ttlMs: number): Promise<JsonObject | undefined>;
+  /** Creates or replaces a session, expiring after `ttlMs` without access. */
+  put(id: string, doc: JsonObject, ttlMs: number): Promise<void>;
+  delete(id: string): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -7,10 +7,15 @@ import { createEmbeddedBroker } from '../adapters/mqtt/embedded-broker.ts';
 import { createExternalTransport } from '../adapters/mqtt/external-client.ts';
 import { openStorage } from '../adapters/open-storage.ts';
 import type { TwinflowConfig } from '../config/schema.ts';
+import { RetryPolicies } from '../core/command/retry-policy.ts';
 import { Engine } from '../engine/engine.ts';
 import { systemClock } from '../engine/clock.ts';
+import { startBlocks } from '../engine/blocks-setup.ts';
+import { deployWorkflowFiles } from '../engine/workflow-files.ts';
+import { WorkflowEngine } from '../engine/workflows.ts';
 import type { Logger, Storage, Transport } from '../ports.ts';
 import { registerTwinFiles } from '../registry/register.ts';
+import { loadModelFiles } from './load-models.ts';
 import { buildServer } from '../server/app.ts';
 import { VirtualMotorSensor } from '../simulator/virtual-asset.ts';
 
@@ -67,10 +72,19 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         maxRows: config.ingest.batch.max_rows,
         maxDelayMs: config.ingest.batch.max_delay_ms,
       },
+      commands: {
+        defaultTimeoutMs: config.commands.timeout,
+        defaultRetry: { ...RetryPolicies.default, maxAttempts: config.commands.retries + 1 },
+        ...(config.commands.offline_after === undefined ? {} : { offlineAfterMs: config.commands.offline_after }),
+      },
     });
     await engine.start();
     started.push({ name: 'engine', close: () => engine.close() });
 
+    if (config.models.length > 0) {
+      const count = await loadModelFiles(engine, config.tenant, config.models, logger);
+      logger.info(`loaded ${count} models`);
+    }
     for (const dir of config.twins) {
       if (!existsSync(dir)) {
         logger.warn(`twins folder ${dir} does not exist; no twin.yaml files registered from it`);
@@ -83,7 +97,21 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       logger.info({ dir, ...report.counts }, `registered twins from ${dir}`);
     }
 
-    const app = await buildServer({ engine, logger, defaultTenant: config.tenant, webRoot: WEB_ROOT, tokens: config.auth.tokens });
+    // Model blocks run on the twins' telemetry from here on; simulation sessions are served with the API.
+    const blocks = startBlocks(engine, { baseDir: process.cwd(), ttlMs: config.simulation.ttl, logger });
+    started.push({ name: 'blocks', close: () => blocks.close() });
+
+    const workflows = new WorkflowEngine({ engine, startSequence: engine.sequences.startSequence });
+    await workflows.start();
+    started.push({ name: 'workflows', close: () => workflows.close() });
+    await deployWorkflowFiles(workflows, config.workflows, config.tenant, logger);
+
+    // Sequences from the config (workflows hand theirs over as they deploy); then the runs that were going at the
+    // last stop resume, now that their sequences are known again.
+    for (const [name, spec] of Object.entries(config.commands.sequences)) engine.sequences.registerSequence(config.tenant, name, spec);
+    await engine.sequences.start();
+
+    const app = await buildServer({ engine, logger, defaultTenant: config.tenant, webRoot: WEB_ROOT, tokens: config.auth.tokens, workflows, simulation: blocks.simulation, blocks: { registry: blocks.registry, runner: blocks.runner } });
     const httpUrl = await listen(app, config.http.host, config.http.port, logger);
     started.push({ name: 'http', close: () => app.close() });
 
@@ -111,7 +139,11 @@ async function openTransport(config: TwinflowConfig, logger: Logger): Promise<{ 
     const transport = createExternalTransport({
       url,
       clientId: config.mqtt.client_id ?? 'twinflow-ingest',
-      topics: config.mqtt.topics.length > 0 ? config.mqtt.topics : [`${config.mqtt.root}/+/+/telemetry`],
+      topics:
+        config.mqtt.topics.length > 0
+          ? config.mqtt.topics
+          : // Device answers to commands and last wills (`…/status`) come back on the same session as telemetry.
+            [`${config.mqtt.root}/+/+/telemetry`, `${config.mqtt.root}/+/+/commands/response`, `${config.mqtt.root}/+/+/status`, `${config.mqtt.root}/+/+/state/update`, `${config.mqtt.root}/+/+/state/get`, `${config.mqtt.root}/+/+/state/delete`],
       qos: config.mqtt.qos,
       logger,
       ...(config.mqtt.username === undefined ? {} : { username: config.mqtt.username }),

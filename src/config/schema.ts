@@ -220,6 +220,8 @@ const sinks = section({
   csv: optionalSection(csv),
   /** `stdout:` with nothing under it turns the sink on. */
   stdout: z.preprocess((v) => (v === null ? {} : v), z.looseObject({}).optional()),
+  /** The twinflow store (`storage.url`) as a sink of `twinflow run`; `store:` with nothing under it turns it on. */
+  store: z.preprocess((v) => (v === null ? {} : v), z.looseObject({}).optional()),
 });
 
 const auth = section({
@@ -256,6 +258,18 @@ const ingest = section({
   }),
 });
 
+/** Command orchestration (DESIGN §4 Command): defaults of single commands, offline detection, sequences. */
+const commands = section({
+  /** Per-attempt timeout of a command that names none, in ms. @default 10s */
+  timeout: duration.default(10_000),
+  /** Retries after the first attempt of a command that names none. @default 2 */
+  retries: integer(0, 100, 'must be 0-100').default(2),
+  /** A device silent this long counts as offline; its commands wait. Off unless set (the MQTT last will still works). */
+  offline_after: duration.optional(),
+  /** Command sequences by name, in the shape of a workflow's `command_sequences` section. */
+  sequences: z.preprocess((v) => v ?? {}, jsonObject),
+});
+
 const log = section({
   level: z
     .enum(Object.values(LogLevel) as [LogLevel, ...LogLevel[]], { error: orRequired(`must be one of ${Object.values(LogLevel).join(', ')}`) })
@@ -272,6 +286,8 @@ const runtime = z.strictObject({
   twin_id: twinId,
   asset_id: text.optional(),
   workers: integer(1, 1024, 'must be 1-1024').default(CONFIG_DEFAULTS.workers),
+  /** Seeds the blocks' randomness, for reproducible runs. @default 1 */
+  seed: integer(0, 2 ** 31 - 1, 'must be an integer 0-2147483647').optional(),
 });
 
 /** The PyEdgeTwin seed's `model` section: one block, by built-in name (`use`) or `module_path`. */
@@ -307,6 +323,7 @@ export const twinflowConfigSchema = z.preprocess(
     auth,
     simulator,
     ingest,
+    commands,
     log,
     simulation,
     runtime: optionalSection(runtime),

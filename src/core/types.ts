@@ -90,6 +90,8 @@ export const EventType = {
   IngestRejected: 'ingest.rejected',
   WorkflowDeployed: 'workflow.deployed',
   SimStep: 'sim.step',
+  /** Desired and reported stayed apart after every healing retry (DESIGN §5.5). */
+  TwinDrift: 'twin.drift',
   Telemetry: 'telemetry',
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];

@@ -1,12 +1,17 @@
 import type { TelemetryPoint } from '../core/types.ts';
 import { ComponentStatus, type Clock, type Logger, type SeriesPoint, type Storage, type Transport } from '../ports.ts';
 import { BatchWriter } from './batch-writer.ts';
+import { CommandService, type CommandServiceOptions } from './commands.ts';
+import { RolloutService } from './rollouts.ts';
+import { SequenceService } from './sequences.ts';
 import { systemClock } from './clock.ts';
 import { EventBus } from './event-bus.ts';
 import { Ingest, UnknownTwins } from './ingest.ts';
 import { LiveTelemetry } from './live-telemetry.ts';
 import { Metrics } from './metrics.ts';
 import { Registry } from './registry.ts';
+import { ShadowService } from './shadows.ts';
+import { ModelService } from './models.ts';
 
 export interface EngineOptions {
   storage: Storage;
@@ -29,6 +34,8 @@ export interface EngineOptions {
   };
   /** Process metrics (CPU, memory, event loop) in /metrics. @default true */
   processMetrics?: boolean;
+  /** Command orchestration settings (timeouts, retries, offline detection, parameter validation). */
+  commands?: Pick<CommandServiceOptions, 'defaultTimeoutMs' | 'defaultRetry' | 'offlineAfterMs' | 'validateParams' | 'fetch' | 'random'>;
 }
 
 export interface Readiness {
@@ -45,6 +52,14 @@ export class Engine {
   readonly bus: EventBus;
   readonly registry: Registry;
   readonly ingest: Ingest;
+  readonly commands: CommandService;
+  /** Command sequences; the composition root registers them, then calls `sequences.start()` to resume runs. */
+  readonly sequences: SequenceService;
+  readonly rollouts: RolloutService;
+  /** Twin state: shadow documents, history, the state topics, twin sync. */
+  readonly shadows: ShadowService;
+  /** Twin models (compact and DTDL) and the value checks against them. */
+  readonly models: ModelService;
   readonly #transport: Transport | undefined;
   readonly #writer: BatchWriter<TelemetryPoint>;
   readonly #live: LiveTelemetry;
@@ -101,6 +116,42 @@ export class Engine {
       clock,
       logger: options.logger.child({ component: 'ingest' }),
     });
+    this.commands = new CommandService({
+      ...options.commands,
+      storage: options.storage,
+      registry: this.registry,
+      bus: this.bus,
+      clock,
+      logger: options.logger.child({ component: 'commands' }),
+      root: options.root ?? 'tf',
+      ...(options.transport === undefined ? {} : { transport: options.transport }),
+    });
+    this.models = new ModelService({ documents: options.storage.documents, registry: this.registry, logger: options.logger.child({ component: 'models' }) });
+    this.ingest.addCheck((tenant, twinId, values) => this.models.checkTelemetry(tenant, twinId, values));
+    this.shadows = new ShadowService({
+      validate: (tenant, twinId, section, patch) => this.models.checkState(tenant, twinId, section, patch),
+      documents: options.storage.documents,
+      records: options.storage.records,
+      registry: this.registry,
+      bus: this.bus,
+      clock,
+      logger: options.logger.child({ component: 'shadows' }),
+      transport: () => this.#transport,
+      root: options.root ?? 'tf',
+    });
+    for (const channel of ['state/update', 'state/get', 'state/delete']) {
+      this.ingest.onChannel(channel, (topic, message) => this.shadows.onStateMessage(topic, message));
+    }
+    this.ingest.addListener((reading) => this.shadows.onReading(reading));
+    const orchestration = { commands: this.commands, registry: this.registry, documents: options.storage.documents, clock, logger: options.logger.child({ component: 'sequences' }) };
+    this.sequences = new SequenceService(orchestration);
+    this.rollouts = new RolloutService(orchestration);
+    // Device answers and last wills come in on the ingest connection; telemetry is a sign of life.
+    this.ingest.onChannel('commands/response', (topic, message) => this.commands.onResponse(topic.tenant, topic.twinId, message));
+    this.ingest.onChannel('status', (topic, message) => this.commands.onStatus(topic.tenant, topic.twinId, message));
+    this.ingest.addListener((reading) => {
+      if (reading.source === 'mqtt' || reading.source === 'http') this.commands.seen(reading.tenant, reading.twinId);
+    });
   }
 
   get transport(): Transport | undefined {
@@ -113,6 +164,9 @@ export class Engine {
     this.#storeStatus = ComponentStatus.Up;
     await this.bus.start();
     await this.registry.load();
+    await this.models.load();
+    await this.commands.start();
+    await this.rollouts.start();
     await this.#transport?.start((message) => this.ingest.onMessage(message));
   }
 
@@ -150,6 +204,8 @@ export class Engine {
    */
   async close(): Promise<void> {
     await this.#transport?.close();
+    await this.commands.close();
+    this.shadows.close();
     this.#live.flush();
     await this.#writer.close();
     await this.bus.close();

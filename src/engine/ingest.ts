@@ -1,7 +1,7 @@
 import { ErrorCode, NotFoundError } from '../core/errors.ts';
 import { checkTenant, checkTwinId } from '../core/ids.ts';
 import { parseTelemetry, readDocument, RejectReason, type ParseResult, type Reading, type Rejection } from '../core/telemetry/parse.ts';
-import { Channel, parseTwinTopic } from '../core/telemetry/topic.ts';
+import { Channel, parseTwinTopic, type TwinTopic } from '../core/telemetry/topic.ts';
 import { EventType, type JsonObject, type TelemetryPoint, type TelemetryValue } from '../core/types.ts';
 import type { Clock, InboundMessage, Logger, SeriesPoint } from '../ports.ts';
 import type { BatchWriter } from './batch-writer.ts';
@@ -48,6 +48,12 @@ export interface AcceptedReading {
 
 export type ReadingListener = (reading: AcceptedReading) => void;
 
+/** Takes the messages of one non-telemetry channel (`state/update`); it must call `message.ack()` itself. */
+export type ChannelHandler = (topic: TwinTopic, message: InboundMessage) => void;
+
+/** Checks a reading's values (against the twin's model); each problem drops that field as `invalid_value`. */
+export type ValueCheck = (tenant: string, twinId: string, values: Readonly<Record<string, TelemetryValue>>) => { field: string; message: string }[];
+
 interface TwinRuntime {
   latest: Map<string, SeriesPoint>;
   /** Last arrival-stamped ts, kept strictly increasing so two readings in one millisecond both survive. */
@@ -68,6 +74,9 @@ export class Ingest {
   readonly #dedupWindow: number;
   readonly #mqttMessages;
   readonly #listeners: ReadingListener[] = [];
+  readonly #rawListeners: ((message: InboundMessage) => void)[] = [];
+  readonly #channels = new Map<string, ChannelHandler>();
+  readonly #checks: ValueCheck[] = [];
 
   constructor(options: IngestOptions) {
     this.#o = options;
@@ -78,7 +87,16 @@ export class Ingest {
   /** Entry point of the MQTT transport. Never throws: every failure becomes a rejection. */
   onMessage(message: InboundMessage): void {
     const topic = parseTwinTopic(message.topic, this.#o.root);
+    if (topic !== undefined && topic.channel !== Channel.Telemetry) {
+      const handler = this.#channels.get(topic.channel);
+      if (handler !== undefined) {
+        handler(topic, message);
+        return;
+      }
+    }
     if (topic === undefined || topic.channel !== Channel.Telemetry) {
+      // Topics outside the twin layout may be a workflow source (`telemetry/+/temperature`, DESIGN §5.7).
+      if (topic === undefined) for (const raw of this.#rawListeners) this.#callRaw(raw, message);
       message.ack();
       return;
     }
@@ -101,6 +119,26 @@ export class Ingest {
     } catch (err) {
       if (!(err instanceof NotFoundError)) this.#o.logger.error({ err, topic: message.topic }, 'ingest failed');
       message.ack();
+    }
+  }
+
+  /**
+   * Calls `listener` with every MQTT message whose topic is outside the twin layout (workflow sources), before it is
+   * acknowledged. A listener that throws is logged.
+   */
+  addRawListener(listener: (message: InboundMessage) => void): () => void {
+    this.#rawListeners.push(listener);
+    return () => {
+      const i = this.#rawListeners.indexOf(listener);
+      if (i >= 0) this.#rawListeners.splice(i, 1);
+    };
+  }
+
+  #callRaw(listener: (message: InboundMessage) => void, message: InboundMessage): void {
+    try {
+      listener(message);
+    } catch (err) {
+      this.#o.logger.error({ err, topic: message.topic }, 'a raw message listener failed');
     }
   }
 
@@ -135,6 +173,42 @@ export class Ingest {
     return durable;
   }
 
+  /** Routes one channel of the twin topics (`state/update`) to `handler` instead of acknowledging and ignoring it. */
+  onChannel(channel: string, handler: ChannelHandler): () => void {
+    this.#channels.set(channel, handler);
+    return () => {
+      if (this.#channels.get(channel) === handler) this.#channels.delete(channel);
+    };
+  }
+
+  /** Adds a value check run on every device reading; a field it objects to is rejected and the rest kept. */
+  addCheck(check: ValueCheck): () => void {
+    this.#checks.push(check);
+    return () => {
+      const i = this.#checks.indexOf(check);
+      if (i >= 0) this.#checks.splice(i, 1);
+    };
+  }
+
+  #check(tenant: string, twinId: string, topic: string | undefined, readings: readonly Reading[], transport: string): { readings: Reading[]; rejections: Rejection[] } {
+    const kept: Reading[] = [];
+    const rejections: Rejection[] = [];
+    for (const reading of readings) {
+      let values = reading.values;
+      for (const check of this.#checks) {
+        for (const problem of check(tenant, twinId, values)) {
+          if (values === reading.values) values = { ...values };
+          delete values[problem.field];
+          const rejection = { reason: RejectReason.InvalidValue, message: problem.message, field: problem.field };
+          rejections.push(rejection);
+          this.#reject(tenant, twinId, topic, rejection, transport);
+        }
+      }
+      if (Object.keys(values).length > 0) kept.push(values === reading.values ? reading : { ...reading, values });
+    }
+    return { readings: kept, rejections };
+  }
+
   /** Latest values seen since start; undefined for a twin with no telemetry in this run. */
   latest(tenant: string, twinId: string): ReadonlyMap<string, SeriesPoint> | undefined {
     return this.#runtime.get(key(tenant, twinId))?.latest;
@@ -159,10 +233,11 @@ export class Ingest {
       return { points: 0, rejections: [parsed.rejection], durable: Promise.resolve() };
     }
     for (const rejection of parsed.rejections) this.#reject(tenant, twinId, topic, rejection, transport);
-    const stored = this.#store(tenant, twinId, parsed.readings, transport);
+    const checked = this.#checks.length === 0 ? undefined : this.#check(tenant, twinId, topic, parsed.readings, transport);
+    const stored = this.#store(tenant, twinId, checked?.readings ?? parsed.readings, transport);
     return {
       points: stored.points,
-      rejections: parsed.rejections,
+      rejections: checked === undefined ? parsed.rejections : [...parsed.rejections, ...checked.rejections],
       durable: registered === undefined ? stored.durable : Promise.all([registered, stored.durable]).then(() => undefined),
     };
   }

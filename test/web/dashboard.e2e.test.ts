@@ -118,7 +118,8 @@ d('dashboard (headless Chromium, fake server)', () => {
     await until('cards', async () => (await page.locator('.twin-card').count()) === 8);
     await page.fill('#twin-filter', 'pump-7');
     await until('one card', async () => (await page.locator('.twin-card').count()) === 1);
-    await page.keyboard.press('Tab');
+    // Tab past the model, group, dimension and status pickers to the card's link.
+    for (let i = 0; i < 10 && !(await page.evaluate(() => document.activeElement?.closest('.twin-card') !== null)); i++) await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await until('twin page', async () => new URL(page.url()).hash === '#/twins/pump-7');
     await until('h1 focused', async () => (await page.locator('h1:focus').textContent()) === 'Chilled-water pump 7');
@@ -177,6 +178,17 @@ d('dashboard (headless Chromium, fake server)', () => {
     await until('resync', async () => (await listCalls()) > before);
     await page.close();
   }, 40_000);
+
+  it('says plainly that workflows, simulation, twin state and commands have not landed', async () => {
+    const page = await open('/#/workflows');
+    await until('workflows', async () => (await page.locator('.not-landed[data-feature="Workflows"]').count()) === 1);
+    await page.goto(`${(server as Server).url}/#/simulations`);
+    await until('simulation', async () => (await page.locator('.not-landed[data-feature="Simulation"]').count()) === 1);
+    await page.goto(`${(server as Server).url}/#/twins/pump-7`);
+    await until('state and commands', async () => (await page.locator('.not-landed').count()) === 2);
+    expect(await page.locator('.not-landed').evaluateAll((els) => els.map((e) => e.getAttribute('data-feature')))).toEqual(['Twin state', 'Commands']);
+    await page.close();
+  });
 
   it('takes ?token= into session storage, sends it, and asks for one after a 401', async () => {
     const secured = await startFake('--token', 's3cret');

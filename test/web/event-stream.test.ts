@@ -90,6 +90,17 @@ describe('event stream', () => {
     expect(h.stream.state.status).toBe(StreamStatus.Open);
   });
 
+  it('asks the new source to resume after the last event seen (?lastEventId=)', () => {
+    const h = harness();
+    const first = h.sources[0] as FakeSource;
+    first.fire('open');
+    first.fire('telemetry', JSON.stringify({ seq: 41, id: 'e41', type: 'telemetry', tenant: 'default', time: 'x', data: { readings: [] } }));
+    first.readyState = SourceState.Closed;
+    first.fire('error');
+    h.timers[0]?.fn();
+    expect((h.sources[1] as FakeSource).url).toBe('/api/portal/stream?types=telemetry&lastEventId=41');
+  });
+
   it('backs off further on each failed attempt', () => {
     const h = harness();
     for (let i = 0; i < 3; i++) {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { summarizeMetrics } from '../../web/src/api/metrics-summary.ts';
-import type { PromMetric } from '../../web/src/api/types.ts';
+import type { PortalEvent, PromMetric, Twin } from '../../web/src/api/types.ts';
+import { isRouteMissing } from '../../web/src/api/api-client.ts';
+import { ApiError } from '../../web/src/api/api-error.ts';
+import { applyTwinFilters, filterChoices } from '../../web/src/lib/filter-twins.ts';
+import { numericColumn, toTable } from '../../web/src/lib/tabular.ts';
+import { type Alarm, applyAlarmEvent } from '../../web/src/state/alarms.ts';
+import { type CommandSpec, coerceParams, commandsOf, findModel } from '../../web/src/state/model-commands.ts';
 import { captureToken, TOKEN_KEY } from '../../web/src/lib/auth-token.ts';
 import { formatDuration } from '../../web/src/lib/duration.ts';
 import { formatNumber, formatRelative } from '../../web/src/lib/format.ts';
@@ -43,8 +49,20 @@ describe('routes', () => {
     expect(parseRoute('')).toEqual({ page: 'overview', q: '' });
     expect(parseRoute('#/?q=pump%207')).toEqual({ page: 'overview', q: 'pump 7' });
     expect(formatRoute({ page: 'overview', q: 'pump 7' })).toBe('#/?q=pump+7');
-    expect(parseRoute('#/workflows')).toEqual({ page: 'not-found', path: '/workflows' });
+    expect(parseRoute('#/flows')).toEqual({ page: 'not-found', path: '/flows' });
     expect(parseRoute('#/twins/%E0%A4%A')).toEqual({ page: 'not-found', path: '/twins/%E0%A4%A' });
+  });
+
+  it('keeps every page state in the URL: overview pickers, twin range, simulation session, event filters', () => {
+    const routes = [
+      { page: 'overview', q: 'pump', model: 'chiller', group: 'hvac', status: 'active', dim: 'floor=2' },
+      { page: 'twin', id: 'motor-001', range: '6h' },
+      { page: 'workflows' },
+      { page: 'simulations', session: 'abc-123' },
+      { page: 'events', types: 'twin.update,command.status', twin: 'lift:1' },
+    ] as const;
+    for (const r of routes) expect(parseRoute(formatRoute(r))).toEqual(r);
+    expect(formatRoute({ page: 'overview', q: '', model: 'chiller' })).toBe('#/?model=chiller');
   });
 });
 
@@ -97,5 +115,77 @@ describe('limiter', () => {
     release();
     await Promise.all([first, normal, urgent]);
     expect(order).toEqual(['first', 'urgent', 'normal']);
+  });
+});
+
+describe('overview filters', () => {
+  const twin = (id: string, extra: Partial<Twin> = {}): Twin => ({
+    tenant: 'default', id, name: id, metadata: {}, interfaces: {}, dependencies: {}, relationships: [], groups: [], dimensions: {},
+    blocks: [], status: 'active', version: 1, createdAt: '', updatedAt: '', ...extra,
+  });
+  const twins = [
+    twin('ahu-1', { model: 'ahu', groups: ['hvac'], dimensions: { floor: '1' } }),
+    twin('ahu-2', { model: 'ahu', groups: ['hvac'], dimensions: { floor: '2' }, status: 'deprecated' }),
+    twin('pump-7', { model: 'pump', groups: ['plant'], dimensions: { floor: 2 } }),
+  ];
+
+  it('combines model, group, status, dimension and the search words', () => {
+    expect(applyTwinFilters(twins, { q: '', model: 'ahu' }).map((t) => t.id)).toEqual(['ahu-1', 'ahu-2']);
+    expect(applyTwinFilters(twins, { q: '', dim: 'floor=2' }).map((t) => t.id)).toEqual(['ahu-2', 'pump-7']);
+    expect(applyTwinFilters(twins, { q: 'ahu', status: 'active' }).map((t) => t.id)).toEqual(['ahu-1']);
+    expect(applyTwinFilters(twins, { q: '', group: 'plant', model: 'ahu' })).toEqual([]);
+  });
+
+  it('offers the values the registry holds', () => {
+    expect(filterChoices(twins)).toEqual({ models: ['ahu', 'pump'], groups: ['hvac', 'plant'], dims: ['floor=1', 'floor=2'] });
+  });
+});
+
+describe('alarms', () => {
+  const ev = (seq: number, type: string, data: Record<string, unknown>, twinId = 'pump-7'): PortalEvent =>
+    ({ seq, id: `e${seq}`, type, tenant: 'default', twinId, time: '2026-01-01T00:00:00Z', data }) as PortalEvent;
+
+  it('keeps an alarm from its raise to its clear, keyed by the alarm id', () => {
+    let active: ReadonlyMap<string, Alarm> = new Map();
+    active = applyAlarmEvent(active, ev(1, 'alarm.raised', { id: 'wf:hot:pump-7', pattern: 'hot', severity: 'critical' }));
+    expect([...active.values()].map((a) => [a.key, a.name, a.severity, a.twinId])).toEqual([['wf:hot:pump-7', 'hot', 'critical', 'pump-7']]);
+    const same = applyAlarmEvent(active, ev(2, 'telemetry', {}));
+    expect(same).toBe(active);
+    active = applyAlarmEvent(active, ev(3, 'alarm.cleared', { id: 'wf:hot:pump-7', status: 'cleared' }));
+    expect(active.size).toBe(0);
+  });
+
+  it('drops the alarms of a deleted twin', () => {
+    const active = applyAlarmEvent(new Map(), ev(1, 'alarm.raised', { id: 'a' }));
+    expect(applyAlarmEvent(active, ev(2, 'twin.delete', { id: 'pump-7' })).size).toBe(0);
+  });
+});
+
+describe('workflow answers as tables', () => {
+  it('reads objects keyed by name, arrays and {items}', () => {
+    expect(toTable({ filter: { in: 10, rate: 2.5 }, avg: { in: 4, rate: 1 } })).toEqual({
+      columns: ['name', 'in', 'rate'],
+      rows: [{ name: 'filter', in: 10, rate: 2.5 }, { name: 'avg', in: 4, rate: 1 }],
+    });
+    expect(toTable({ items: [{ group: 'b7', stats: { avg: 21 } }] })).toEqual({ columns: ['group', 'stats.avg'], rows: [{ group: 'b7', 'stats.avg': 21 }] });
+    expect(numericColumn(toTable([{ k: 'a', v: 1 }, { k: 'b', v: 2 }]))).toBe('v');
+  });
+});
+
+describe('model commands', () => {
+  it('reads both compact forms and types the form values', () => {
+    expect(commandsOf({ commands: ['stop'] })).toEqual([{ name: 'stop', params: [] }]);
+    const [start] = commandsOf({ commands: { start: { params: { speed: { type: 'float', unit: 'rpm' }, mode: { type: 'enum', values: ['a', 'b'] }, force: 'bool' } } } });
+    expect(start?.params.map((p) => p.name)).toEqual(['speed', 'mode', 'force']);
+    expect(coerceParams(start as CommandSpec, { speed: '1200', mode: 'a', force: 'true' })).toEqual({ speed: 1200, mode: 'a', force: true });
+    expect(findModel({ items: [{ name: 'pump', commands: [] }] }, 'pump')).toEqual({ name: 'pump', commands: [] });
+  });
+});
+
+describe('routes that have not landed', () => {
+  it('tells a missing route from a missing resource', () => {
+    expect(isRouteMissing(new ApiError('not_found', 'no route GET /api/workflows', { status: 404 }))).toBe(true);
+    expect(isRouteMissing(new ApiError('not_found', 'twin "x" has no state yet', { status: 404 }))).toBe(false);
+    expect(isRouteMissing(new ApiError('route_missing', 'answered with index.html', { status: 404 }))).toBe(true);
   });
 });

@@ -2,6 +2,9 @@ import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 import type { ApiClient } from './api/api-client.ts';
 import type { StreamState } from './api/event-stream.ts';
+import type { PortalEvent } from './api/types.ts';
+import type { EventHub } from './lib/event-hub.ts';
+import type { AlarmState } from './state/alarm-tracker.ts';
 import type { Observable } from './lib/observable.ts';
 import type { Ticker } from './lib/ticker.ts';
 import type { LiveStore } from './state/live-store.ts';
@@ -14,6 +17,10 @@ export interface AppServices {
   readonly loader: TwinLoader;
   readonly ticker: Ticker;
   readonly stream: Observable<StreamState>;
+  /** Every event of the live stream, after the store has applied it. */
+  readonly events: EventHub<PortalEvent>;
+  /** Active alarms, for the header, the cards and the Workflows page. */
+  readonly alarms: Observable<AlarmState>;
   /** Set when the server answered 401: the shell then asks for a token. */
   readonly authRequired: Observable<boolean>;
   readonly tenant?: string;

@@ -6,13 +6,22 @@ import type { Route } from './lib/route.ts';
 import { NotFoundPage } from './pages/not-found-page.tsx';
 import { OverviewPage } from './pages/overview-page.tsx';
 import { TwinPage } from './pages/twin-page.tsx';
+import { EventsPage } from './pages/events-page.tsx';
+import { SimulationsPage } from './pages/simulations-page.tsx';
+import { WorkflowsPage } from './pages/workflows-page.tsx';
 
 function Page({ route }: { readonly route: Route }) {
   switch (route.page) {
     case 'overview':
-      return <OverviewPage q={route.q} />;
+      return <OverviewPage filters={route} />;
+    case 'workflows':
+      return <WorkflowsPage />;
+    case 'simulations':
+      return <SimulationsPage session={route.session} />;
+    case 'events':
+      return <EventsPage types={route.types} twin={route.twin} />;
     case 'twin':
-      return <TwinPage key={route.id} id={route.id} />;
+      return <TwinPage key={route.id} id={route.id} range={route.range} />;
     case 'not-found':
       return <NotFoundPage path={route.path} />;
   }

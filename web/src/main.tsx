@@ -4,12 +4,14 @@ import { render } from 'preact';
 import { createApiClient } from './api/api-client.ts';
 import { browserEventSource } from './api/browser-event-source.ts';
 import { createEventStream, type StreamState, StreamStatus } from './api/event-stream.ts';
-import { PortalEventType } from './api/types.ts';
+import { ALL_EVENT_TYPES, type PortalEvent } from './api/types.ts';
 import { App } from './app.tsx';
 import { AppContext, type AppServices } from './app-context.ts';
 import { captureToken, TOKEN_KEY } from './lib/auth-token.ts';
+import { eventHub } from './lib/event-hub.ts';
 import { observable } from './lib/observable.ts';
 import { createTicker } from './lib/ticker.ts';
+import { createAlarmTracker } from './state/alarm-tracker.ts';
 import { applyPortalEvent } from './state/apply-event.ts';
 import { createLimiter } from './state/limiter.ts';
 import { createLiveStore } from './state/live-store.ts';
@@ -19,13 +21,8 @@ import { createTwinLoader } from './state/twin-loader.ts';
 const FETCH_CONCURRENCY = 4;
 /** Views refresh at most this often, however fast telemetry arrives. */
 const FLUSH_MS = 150;
-/** What the stream is asked for; later pages add types here. */
-const STREAM_TYPES = [
-  PortalEventType.Telemetry,
-  PortalEventType.TwinCreate,
-  PortalEventType.TwinUpdate,
-  PortalEventType.TwinDelete,
-] as const;
+/** One stream carries every event type: the store applies some, pages follow the rest through `events`. */
+const STREAM_TYPES = ALL_EVENT_TYPES;
 
 const captured = captureToken(location.search, sessionStorage);
 if (captured.changed) history.replaceState(history.state, '', `${location.pathname}${captured.search}${location.hash}`);
@@ -44,24 +41,31 @@ const store = createLiveStore({
 });
 const loader = createTwinLoader({ api, store, limiter: createLimiter(FETCH_CONCURRENCY), now: () => Date.now() });
 const stream = observable<StreamState>({ status: StreamStatus.Connecting });
+const events = eventHub<PortalEvent>();
 
 createEventStream({
   url: api.streamUrl({ types: STREAM_TYPES }),
   types: STREAM_TYPES,
   createSource: browserEventSource,
   timers: { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as number) },
-  onEvent: (event) => applyPortalEvent(store, event),
+  onEvent: (event) => {
+    applyPortalEvent(store, event);
+    events.emit(event);
+  },
   onState: (state) => stream.set(state),
   onResync: () => loader.resync(),
   onError: (err) => console.warn('twinflow:', err),
 });
 void loader.loadTwins();
+const alarms = createAlarmTracker(api, events);
 
 const services: AppServices = {
   api,
   store,
   loader,
   stream,
+  events,
+  alarms,
   authRequired,
   tenant,
   ticker: createTicker(1000, {

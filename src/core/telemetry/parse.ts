@@ -15,6 +15,7 @@ export const RejectReason = {
   InvalidTenant: 'invalid_tenant',
   InvalidId: 'invalid_id',
   UnknownTwin: 'unknown_twin',
+  InvalidValue: 'invalid_value',
 } as const;
 export type RejectReason = (typeof RejectReason)[keyof typeof RejectReason];
 

@@ -38,6 +38,32 @@ export interface ApiClient {
   telemetry(twinId: string, query: TelemetryQuery, signal?: AbortSignal): Promise<TelemetrySeries>;
   /** The SSE URL; `EventSource` cannot send headers, so the token travels as `access_token`. */
   streamUrl(query: StreamQuery): string;
+  /**
+   * Any JSON call, for the pages whose routes land over time (state, commands, workflows, simulation).
+   * A route the server does not have fails with an ApiError for which `isRouteMissing` holds.
+   */
+  send<T = unknown>(method: HttpMethod, path: string, opts?: SendOptions): Promise<T>;
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+export interface SendOptions {
+  readonly query?: Readonly<Record<string, string | undefined>>;
+  readonly body?: unknown;
+  readonly signal?: AbortSignal;
+}
+
+/** Marks an answer that came from the dashboard's own `index.html` fallback instead of an API route. */
+export const ROUTE_MISSING = 'route_missing';
+
+/**
+ * True when the server has no such route (the feature has not landed), as opposed to a missing resource:
+ * the server's not-found handler says `no route METHOD PATH`; a GET outside `/api/` falls back to index.html.
+ */
+export function isRouteMissing(err: unknown): boolean {
+  if (!(err instanceof ApiError)) return false;
+  if (err.code === ROUTE_MISSING) return true;
+  return (err.status === 404 || err.status === 405 || err.status === 501) && /\bno route\b|\broute\b.*not found/i.test(err.message);
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -83,6 +109,41 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
 
   const twinPath = (id: string): string => encodeURIComponent(id);
 
+  async function send(method: HttpMethod, path: string, o: SendOptions = {}): Promise<unknown> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
+    if (opts.tenant) headers['X-Tenant'] = opts.tenant;
+    if (o.body !== undefined) headers['Content-Type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await opts.fetch(url(path, o.query ?? {}), {
+        method,
+        headers,
+        signal: o.signal,
+        ...(o.body === undefined ? {} : { body: JSON.stringify(o.body) }),
+      });
+    } catch (err) {
+      if (isAbortError(err)) throw err;
+      throw new ApiError(ClientErrorCode.Network, `cannot reach the server (${method} ${path})`, { cause: err });
+    }
+    if (!res.ok) {
+      const err = await errorFromResponse(res);
+      if (res.status === 401) opts.onUnauthorized?.(err);
+      throw err;
+    }
+    if (res.status === 204) return undefined;
+    if ((res.headers.get('content-type') ?? '').includes('text/html')) {
+      throw new ApiError(ROUTE_MISSING, `no route ${method} ${path} (the server answered with the dashboard page)`, { status: 404 });
+    }
+    const text = await res.text();
+    if (text === '') return undefined;
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      throw new ApiError(ClientErrorCode.BadResponse, `response of ${method} ${path} is not JSON`, { status: res.status, cause: err });
+    }
+  }
+
   return {
     async readyz(signal) {
       const body = await request('/readyz', {}, signal, [503]);
@@ -123,6 +184,8 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
       }, signal);
       return expect<TelemetrySeries>(isObject(body) && isObject(body.series), body, 'GET /api/twins/{id}/telemetry');
     },
+
+    send: send as ApiClient['send'],
 
     streamUrl(q) {
       return url('/api/portal/stream', {

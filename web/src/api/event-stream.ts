@@ -54,8 +54,8 @@ export interface EventStreamOptions {
   readonly onEvent: (event: PortalEvent) => void;
   readonly onState: (state: StreamState) => void;
   /**
-   * Called when a new connection had to be made by us: a fresh `EventSource` cannot send `Last-Event-ID`,
-   * so whatever happened in between is lost and the caller should reload its snapshot.
+   * Called when a new connection had to be made by us. It asks for `?lastEventId=` so the server replays what
+   * was missed, but the caller should still reload its snapshot: the gap may be older than the server keeps.
    */
   readonly onResync: () => void;
   /** A frame that is not a JSON event; reported, never dropped silently. */
@@ -65,6 +65,13 @@ export interface EventStreamOptions {
 export interface EventStream {
   readonly state: StreamState;
   close(): void;
+}
+
+export function withLastEventId(url: string, seq: number): string {
+  const [path = '', query = ''] = url.split('?', 2) as [string?, string?];
+  const qs = new URLSearchParams(query);
+  qs.set('lastEventId', String(seq));
+  return `${path}?${qs.toString()}`;
 }
 
 export function retryDelay(policy: ReconnectPolicy, attempt: number, random: () => number): number {
@@ -104,7 +111,9 @@ export function createEventStream(opts: EventStreamOptions): EventStream {
   };
 
   const open = (isRetry: boolean): void => {
-    const es = opts.createSource(opts.url);
+    // A new EventSource cannot send Last-Event-ID; the server takes the same position as `?lastEventId=`.
+    const url = isRetry && state.lastSeq !== undefined ? withLastEventId(opts.url, state.lastSeq) : opts.url;
+    const es = opts.createSource(url);
     source = es;
     es.addEventListener('open', () => {
       if (es !== source) return;

@@ -86,7 +86,23 @@ export const PortalEventType = {
   TwinDelete: 'twin.delete',
   ServiceUpdate: 'service.update',
   IngestRejected: 'ingest.rejected',
+  StateUpdate: 'state.update',
+  StateDelta: 'state.delta',
+  CommandStatus: 'command.status',
+  PatternDetected: 'pattern.detected',
+  AnomalyDetected: 'anomaly.detected',
+  AlarmRaised: 'alarm.raised',
+  AlarmCleared: 'alarm.cleared',
+  WorkflowDeployed: 'workflow.deployed',
+  SimStep: 'sim.step',
 } as const;
+
+/** Every type the Events page offers as a filter (DESIGN §4), telemetry last: it is the loud one. */
+export const ALL_EVENT_TYPES: readonly PortalEventType[] = [
+  'twin.create', 'twin.update', 'twin.delete', 'service.update', 'state.update', 'state.delta', 'command.status',
+  'pattern.detected', 'anomaly.detected', 'alarm.raised', 'alarm.cleared', 'ingest.rejected', 'workflow.deployed', 'sim.step',
+  'telemetry',
+];
 export type PortalEventType = typeof PortalEventType[keyof typeof PortalEventType];
 
 export interface TelemetryReading {
@@ -109,4 +125,33 @@ export type PortalEvent =
   | EventEnvelope<'twin.create' | 'twin.update', { readonly twin: Twin; readonly changed?: readonly string[]; readonly source?: string }>
   | EventEnvelope<'twin.delete', { readonly id: string }>
   | EventEnvelope<'service.update', Readonly<Record<string, unknown>>>
-  | EventEnvelope<'ingest.rejected', { readonly topic: string; readonly reason: string; readonly message: string }>;
+  | EventEnvelope<'ingest.rejected', { readonly topic: string; readonly reason: string; readonly message: string }>
+  | EventEnvelope<
+      'state.update' | 'state.delta' | 'command.status' | 'pattern.detected' | 'anomaly.detected' | 'alarm.raised' | 'alarm.cleared' | 'workflow.deployed' | 'sim.step',
+      Readonly<Record<string, any>>
+    >;
+
+/** The twin's shadow (DESIGN §4: the AWS IoT Device Shadow document, plus per-property acks). */
+export interface Shadow {
+  readonly state: { readonly desired?: Record<string, unknown>; readonly reported?: Record<string, unknown>; readonly delta?: Record<string, unknown> };
+  readonly metadata?: Record<string, unknown>;
+  readonly version: number;
+  readonly timestamp?: string | number;
+  readonly ack?: Readonly<Record<string, { readonly desiredVersion?: number; readonly ackVersion?: number; readonly code?: string | number; readonly description?: string }>>;
+}
+
+export interface Command {
+  readonly id: string;
+  readonly twinId?: string;
+  readonly name: string;
+  readonly params?: Record<string, unknown>;
+  readonly status: string;
+  readonly attempts?: number;
+  readonly createdAt?: string;
+  readonly result?: unknown;
+  readonly error?: unknown;
+  /** The audit trail; the field name is whatever the server calls it. */
+  readonly audit?: readonly Record<string, unknown>[];
+  readonly history?: readonly Record<string, unknown>[];
+  readonly transitions?: readonly Record<string, unknown>[];
+}

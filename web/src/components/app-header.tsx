@@ -3,10 +3,14 @@ import type { Route } from '../lib/route.ts';
 import { HealthBadges } from './health-badges.tsx';
 import { IngestStats } from './ingest-stats.tsx';
 import { StreamIndicator } from './stream-indicator.tsx';
+import { TenantPicker } from './tenant-picker.tsx';
 
 /** Pages in the main navigation; later pages (Workflows, Simulations, Events) join here when they exist. */
 const NAV: readonly { readonly href: string; readonly label: string; readonly pages: readonly Route['page'][] }[] = [
   { href: '#/', label: 'Overview', pages: ['overview', 'twin'] },
+  { href: '#/workflows', label: 'Workflows', pages: ['workflows'] },
+  { href: '#/simulations', label: 'Simulations', pages: ['simulations'] },
+  { href: '#/events', label: 'Events', pages: ['events'] },
 ];
 
 export function AppHeader({ route }: { readonly route: Route }) {
@@ -21,7 +25,7 @@ export function AppHeader({ route }: { readonly route: Route }) {
           </svg>
           twinflow
         </a>
-        {tenant && <span class="pill pill-muted" title="Tenant">tenant: {tenant}</span>}
+        <TenantPicker tenant={tenant} />
         <nav class="mainnav" aria-label="Main">
           {NAV.map((n) => (
             <a key={n.href} href={n.href} aria-current={n.pages.includes(route.page) ? 'page' : undefined}>{n.label}</a>

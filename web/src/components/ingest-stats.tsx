@@ -1,6 +1,7 @@
 import { useRef } from 'preact/hooks';
 import { useServices } from '../app-context.ts';
 import { type MetricsSample, summarizeMetrics } from '../api/metrics-summary.ts';
+import { useObservable } from '../hooks/use-observable.ts';
 import { usePoll } from '../hooks/use-poll.ts';
 import { formatNumber, formatRate } from '../lib/format.ts';
 
@@ -28,6 +29,21 @@ export function IngestStats() {
         <dt>Rejected</dt>
         <dd>{rejected === undefined ? '—' : formatNumber(rejected)}</dd>
       </div>
+      <AlarmStat />
     </dl>
+  );
+}
+
+/** Active alarms; "—" while the server has no workflows to raise them. */
+function AlarmStat() {
+  const { alarms } = useServices();
+  const a = useObservable(alarms);
+  const n = a.active.size;
+  const title = a.status === 'missing' ? 'Workflows (which raise alarms) have not landed on this server yet' : a.status === 'error' ? 'Alarms unavailable' : undefined;
+  return (
+    <div class={`stat${n > 0 ? ' stat-bad' : ''}`} title={title}>
+      <dt>Alarms</dt>
+      <dd>{a.status === 'ok' || n > 0 ? <a href="#/workflows" class="stat-link">{formatNumber(n)}</a> : '—'}</dd>
+    </div>
   );
 }

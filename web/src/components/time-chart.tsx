@@ -12,9 +12,16 @@ export interface TimeChartProps {
   readonly height: number;
   /** Spoken name of the chart, e.g. "temperature, last 10 minutes". */
   readonly label: string;
+  /** The model block's outputs for this field (DESIGN §5.4), drawn over it: estimate line, anomaly markers. */
+  readonly estimate?: SeriesEntry;
+  readonly anomaly?: SeriesEntry;
+  /** Dragging across the chart selects a range (epoch ms); the caller loads finer data for it. */
+  readonly onZoom?: (fromMs: number, toMs: number) => void;
 }
 
 interface Palette {
+  readonly estimate: string;
+  readonly anomaly: string;
   readonly line: string;
   readonly fill: string;
   readonly axis: string;
@@ -25,6 +32,8 @@ const readPalette = (el: Element): Palette => {
   const css = getComputedStyle(el);
   const v = (name: string, fallback: string): string => css.getPropertyValue(name).trim() || fallback;
   return {
+    estimate: v('--chart-estimate', '#7c3aed'),
+    anomaly: v('--chart-anomaly', '#dc2626'),
     line: v('--chart-line', '#2563eb'),
     fill: v('--chart-fill', 'rgba(37, 99, 235, 0.12)'),
     axis: v('--chart-axis', '#6b7280'),
@@ -51,6 +60,30 @@ function toPlotData(xs: readonly number[], ys: readonly number[], gap: number): 
   return [px, py];
 }
 
+/**
+ * Aligns the estimate and the anomaly flags on the raw series' x values (the buffers share bucket times).
+ * An anomaly marker sits on the raw value of its bucket.
+ */
+function overlay(main: uPlot.AlignedData, estimate?: SeriesEntry, anomaly?: SeriesEntry): uPlot.AlignedData {
+  const xs = main[0] as number[];
+  const ys = main[1] as (number | null)[];
+  const index = (e: SeriesEntry): Map<number, number> => {
+    const m = new Map<number, number>();
+    for (let i = 0; i < e.buffer.xs.length; i++) m.set((e.buffer.xs[i] as number) / 1000, e.buffer.ys[i] as number);
+    return m;
+  };
+  const out: (number | null)[][] = [];
+  if (estimate) {
+    const m = index(estimate);
+    out.push(xs.map((x) => m.get(x) ?? null));
+  }
+  if (anomaly) {
+    const m = index(anomaly);
+    out.push(xs.map((x, i) => ((m.get(x) ?? 0) > 0 ? ys[i] ?? null : null)));
+  }
+  return [xs, ys, ...out] as uPlot.AlignedData;
+}
+
 /** Tick steps in seconds; 2 min gives five labels across a 10-minute window. */
 const X_INCRS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21_600, 43_200, 86_400];
 const tickFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
@@ -60,8 +93,13 @@ const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute:
  * A uPlot line chart over the entry's sliding window. uPlot owns the canvas; this component only feeds it
  * data when the series revision or the clock moves.
  */
-export function TimeChart({ entry, variant, height, label }: TimeChartProps) {
+export function TimeChart({ entry, variant, height, label, estimate, anomaly, onZoom }: TimeChartProps) {
   useTopic(topic.series(entry.key));
+  useTopic(topic.series(estimate?.key ?? entry.key));
+  useTopic(topic.series(anomaly?.key ?? entry.key));
+  const zoomRef = useRef(onZoom);
+  zoomRef.current = onZoom;
+  const overlays = `${estimate ? 'e' : ''}${anomaly ? 'a' : ''}`;
   const now = useNow();
   const hostRef = useRef<HTMLDivElement>(null);
   const readoutRef = useRef<HTMLSpanElement>(null);
@@ -79,9 +117,9 @@ export function TimeChart({ entry, variant, height, label }: TimeChartProps) {
       height,
       padding: full ? [10, 22, 0, 0] : [3, 0, 3, 0],
       legend: { show: false },
-      select: { show: false, left: 0, top: 0, width: 0, height: 0 },
+      select: { show: full, left: 0, top: 0, width: 0, height: 0 },
       cursor: full
-        ? { drag: { x: false, y: false }, points: { size: 7, fill: p.line }, y: false }
+        ? { drag: { x: true, y: false, setScale: false }, points: { size: 7, fill: p.line }, y: false }
         : { show: false },
       scales: {
         x: { time: true, range: () => windowRef.current },
@@ -110,9 +148,23 @@ export function TimeChart({ entry, variant, height, label }: TimeChartProps) {
             },
           ]
         : [{ show: false }, { show: false }],
-      series: [{}, { stroke: p.line, fill: p.fill, width: full ? 2 : 1.5, points: { show: false }, spanGaps: false }],
+      series: [
+        {},
+        { stroke: p.line, fill: p.fill, width: full ? 2 : 1.5, points: { show: false }, spanGaps: false },
+        ...(estimate ? [{ stroke: p.estimate, width: 1.5, dash: [6, 4], points: { show: false }, spanGaps: true }] : []),
+        ...(anomaly ? [{ stroke: p.anomaly, width: 0, paths: () => null, points: { show: true, size: 9, stroke: p.anomaly, fill: p.anomaly, width: 1 } }] : []),
+      ],
       hooks: full
         ? {
+            setSelect: [
+              (u) => {
+                if (u.select.width < 4) return;
+                const from = u.posToVal(u.select.left, 'x') * 1000;
+                const to = u.posToVal(u.select.left + u.select.width, 'x') * 1000;
+                u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+                zoomRef.current?.(from, to);
+              },
+            ],
             setCursor: [
               (u) => {
                 const el = readoutRef.current;
@@ -138,7 +190,7 @@ export function TimeChart({ entry, variant, height, label }: TimeChartProps) {
       plot.destroy();
       plotRef.current = null;
     };
-  }, [variant, height]);
+  }, [variant, height, overlays]);
 
   const { buffer } = entry;
   useEffect(() => {
@@ -146,8 +198,13 @@ export function TimeChart({ entry, variant, height, label }: TimeChartProps) {
     if (!plot) return;
     const end = Math.max(now, (buffer.lastTs ?? 0) + buffer.spec.resolutionMs);
     windowRef.current = [(end - buffer.spec.windowMs) / 1000, end / 1000];
-    plot.setData(toPlotData(buffer.xs, buffer.ys, gapMs(buffer.spec.resolutionMs)));
-  }, [entry, entry.revision, now, buffer]);
+    const main = toPlotData(buffer.xs, buffer.ys, gapMs(buffer.spec.resolutionMs));
+    if (!estimate && !anomaly) {
+      plot.setData(main);
+      return;
+    }
+    plot.setData(overlay(main, estimate, anomaly));
+  }, [entry, entry.revision, now, buffer, estimate?.revision, anomaly?.revision]);
 
   const empty = buffer.length === 0;
   const note = !empty

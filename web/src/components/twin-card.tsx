@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import { useServices } from '../app-context.ts';
 import type { Twin } from '../api/types.ts';
 import { useSeenOnce } from '../hooks/use-in-view.ts';
+import { useObservable } from '../hooks/use-observable.ts';
 import { useSeries } from '../hooks/use-series.ts';
 import { useTwinView } from '../hooks/use-store.ts';
 import { twinHref } from '../lib/route.ts';
@@ -18,7 +19,8 @@ import { TimeChart } from './time-chart.tsx';
  * of thousands of twins costs one list request up front.
  */
 export function TwinCard({ twin }: { readonly twin: Twin }) {
-  const { loader } = useServices();
+  const { loader, alarms } = useServices();
+  const alarmCount = [...useObservable(alarms).active.values()].filter((a) => a.twinId === twin.id).length;
   const ref = useRef<HTMLElement>(null);
   const seen = useSeenOnce(ref);
   const view = useTwinView(twin.id);
@@ -41,6 +43,7 @@ export function TwinCard({ twin }: { readonly twin: Twin }) {
         <h2 class="card-title" id={`card-${twin.id}`}>
           <a class="stretched" href={twinHref(twin.id)}>{twin.name || twin.id}</a>
         </h2>
+        {alarmCount > 0 && <a class="pill pill-bad alarm-badge" href="#/workflows" title="Active alarms">{alarmCount} {alarmCount === 1 ? 'alarm' : 'alarms'}</a>}
         <StatusBadge status={twin.status} />
       </div>
       <p class="card-meta">

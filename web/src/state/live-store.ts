@@ -238,11 +238,13 @@ export function createLiveStore(opts: LiveStoreOptions): LiveStore {
       for (const r of readings) {
         for (const [field, value] of Object.entries(r.values)) {
           samples.push({ field, ts: r.ts, value });
-          if (typeof value !== 'number') continue;
+          // Booleans (a block's anomaly flag) are charted as 0/1.
+          const n = typeof value === 'number' ? value : typeof value === 'boolean' ? Number(value) : undefined;
+          if (n === undefined) continue;
           const set = byField.get(fieldKey(id, field));
           if (!set) continue;
           for (const e of set) {
-            e.buffer.add(r.ts, value);
+            e.buffer.add(r.ts, n);
             bumpSeries(e);
           }
         }

@@ -116,8 +116,8 @@ export function createTwinLoader(opts: TwinLoaderOptions): TwinLoader {
           .then((res) => {
             for (const e of group) {
               const points = (res.series[e.field] ?? [])
-                .filter((p) => typeof p.value === 'number')
-                .map((p) => ({ ts: Date.parse(p.ts), value: p.value as number }));
+                .filter((p) => typeof p.value === 'number' || typeof p.value === 'boolean')
+                .map((p) => ({ ts: Date.parse(p.ts), value: Number(p.value) }));
               store.addSeriesPoints(e, points);
               store.setSeriesState(e, LoadState.Ready);
             }
