@@ -167,3 +167,39 @@ export async function startRuntime(options: RunOptions): Promise<RunningRuntime>
 function opt<K extends string>(key: K, value: string | undefined): { [k in K]?: string } {
   return (value === undefined ? {} : { [key]: value }) as { [k in K]?: string };
 }
+
+/** Registers `twinflow run -c config.yaml`; SIGINT/SIGTERM stop it gracefully (sinks flushed). */
+export function addRunCommand(
+  program: import('commander').Command,
+  deps: { createLogger: (level: string) => Logger; loadConfig: typeof import('../config/load.ts').loadConfig; fail: (err: unknown, logger?: Logger) => never },
+): void {
+  program
+    .command('run')
+    .description('the PyEdgeTwin runtime for one asset: subscribe, run the model block, write sinks, serve health')
+    .requiredOption('-c, --config <file>', 'the runtime config (runtime, mqtt, model, sinks)')
+    .option('--log-level <level>', 'log level', 'info')
+    .action(async (flags: { config: string; logLevel: string }) => {
+      const { dirname, resolve } = await import('node:path');
+      const logger = deps.createLogger(flags.logLevel);
+      const file = resolve(flags.config);
+      let running: RunningRuntime;
+      try {
+        const config = await deps.loadConfig({ file, env: process.env, overrides: {} });
+        running = await startRuntime({ config, baseDir: dirname(file), logger });
+      } catch (err) {
+        deps.fail(err, logger);
+      }
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        logger.info(`${signal}: stopping — MQTT unsubscribed, queued readings processed, sinks flushed`);
+        running.close().then(
+          () => process.exit(0),
+          (err: unknown) => deps.fail(err, logger),
+        );
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+}
