@@ -384,7 +384,7 @@ export class WorkflowEngine {
         const f = fields(source);
         if (f !== undefined) {
           a.processed++;
-          a.agg.add(String(f.device_id ?? ''), time?.() ?? ts, (x) => f[x]);
+          a.agg.add(String(f.device_id ?? ''), time?.() ?? ts, f);
           break;
         }
       }

@@ -104,6 +104,27 @@ describe('workflow engine', () => {
     await engine.close();
   });
 
+  it('allowed_lateness of a telemetry aggregation: a reading behind the newest still counts until the window closes', async () => {
+    const { workflows, send, engine } = await given();
+    await workflows.deploy({
+      name: 'late_fleet',
+      telemetry_aggregations: {
+        fleet: { sources: [{ twins: ['m1', 'm2'] }], metrics: [{ name: 'n', function: 'count' }], windows: [{ name: 'm', duration: '1m' }], allowed_lateness: '30s' },
+      },
+    });
+    send('m1', T0 + 50_000, 1);
+    send('m1', T0 + 70_000, 1); // the watermark is now T0 + 40 s: [T0, T0 + 1 m) stays open
+    send('m2', T0 + 55_000, 1); // 15 s behind: counted
+    send('m2', T0 + 95_000, 1); // closes the first minute
+    send('m2', T0 + 10_000, 1); // too late
+    await settle();
+    const r = workflows.aggregation('default', 'late_fleet', 'fleet');
+    expect(r.groups.map((g) => [g.start - T0, g.values.n])).toEqual([[0, 2]]);
+    expect(workflows.get('default', 'late_fleet').getMetrics(T0)).toMatchObject({ late: 1 });
+    await workflows.close();
+    await engine.close();
+  });
+
   it('evaluation state survives a restart: an episode open before it is not reported again', async () => {
     const storage = createMemoryStorage();
     const first = await given(storage);

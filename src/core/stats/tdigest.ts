@@ -22,6 +22,8 @@ export class TDigest {
   #weights: number[] = [];
   #buffer: number[] = [];
   #bufferWeights: number[] = [];
+  /** Every buffered weight is 1 (no digest merged in since the last merge). */
+  #unitBuffer = true;
   #total = 0;
   #min = Infinity;
   #max = -Infinity;
@@ -47,6 +49,7 @@ export class TDigest {
   add(value: number, weight = 1): void {
     this.#buffer.push(value);
     this.#bufferWeights.push(weight);
+    if (weight !== 1) this.#unitBuffer = false;
     if (value < this.#min) this.#min = value;
     if (value > this.#max) this.#max = value;
     if (this.#buffer.length >= this.compression * 5) this.#merge();
@@ -98,25 +101,25 @@ export class TDigest {
 
   #merge(): void {
     if (this.#buffer.length === 0) return;
-    const items: [number, number][] = [];
-    for (let i = 0; i < this.#means.length; i++) items.push([this.#means[i]!, this.#weights[i]!]);
-    for (let i = 0; i < this.#buffer.length; i++) items.push([this.#buffer[i]!, this.#bufferWeights[i]!]);
+    const [items, itemWeights] = this.#unitBuffer ? this.#sortedUnit() : this.#sortedWeighted();
     this.#buffer = [];
     this.#bufferWeights = [];
-    items.sort((a, b) => a[0] - b[0]);
+    this.#unitBuffer = true;
     let total = 0;
-    for (const [, w] of items) total += w;
+    for (let i = 0; i < itemWeights.length; i++) total += itemWeights[i]!;
     this.#total = total;
     const means: number[] = [];
     const weights: number[] = [];
     const delta = this.compression;
     const k = (q: number) => (delta / (2 * Math.PI)) * Math.asin(2 * Math.min(1, Math.max(0, q)) - 1);
     const kInv = (kk: number) => (Math.sin((Math.min(kk, delta / 4) * 2 * Math.PI) / delta) + 1) / 2;
-    let [curMean, curWeight] = items[0]!;
+    let curMean = items[0]!;
+    let curWeight = itemWeights[0]!;
     let soFar = 0;
     let limit = total * kInv(k(0) + 1);
     for (let i = 1; i < items.length; i++) {
-      const [m, w] = items[i]!;
+      const m = items[i]!;
+      const w = itemWeights[i]!;
       if (soFar + curWeight + w <= limit) {
         curWeight += w;
         curMean += ((m - curMean) * w) / curWeight;
@@ -133,5 +136,41 @@ export class TDigest {
     weights.push(curWeight);
     this.#means = means;
     this.#weights = weights;
+  }
+
+  /**
+   * Centroids and buffered values in ascending order, equal means in arrival order (centroids first), as a stable
+   * sort of both would give. Values added one at a time, the common case, sort as a typed array and merge with the
+   * already sorted centroids: no comparator call and no pair object per value.
+   */
+  #sortedUnit(): [Float64Array, Float64Array] {
+    const buffer = Float64Array.from(this.#buffer).sort();
+    const means = this.#means;
+    const weights = this.#weights;
+    const n = means.length + buffer.length;
+    const outMeans = new Float64Array(n);
+    const outWeights = new Float64Array(n);
+    let i = 0;
+    let j = 0;
+    for (let o = 0; o < n; o++) {
+      if (j >= buffer.length || (i < means.length && means[i]! <= buffer[j]!)) {
+        outMeans[o] = means[i]!;
+        outWeights[o] = weights[i]!;
+        i++;
+      } else {
+        outMeans[o] = buffer[j]!;
+        outWeights[o] = 1;
+        j++;
+      }
+    }
+    return [outMeans, outWeights];
+  }
+
+  #sortedWeighted(): [Float64Array, Float64Array] {
+    const items: [number, number][] = [];
+    for (let i = 0; i < this.#means.length; i++) items.push([this.#means[i]!, this.#weights[i]!]);
+    for (let i = 0; i < this.#buffer.length; i++) items.push([this.#buffer[i]!, this.#bufferWeights[i]!]);
+    items.sort((a, b) => a[0] - b[0]);
+    return [Float64Array.from(items, (x) => x[0]), Float64Array.from(items, (x) => x[1])];
   }
 }

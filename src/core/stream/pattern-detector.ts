@@ -91,13 +91,20 @@ export class PatternDetector {
     return this.#step(key, s, match, holds, scope);
   }
 
-  /** The clock moved: `absent for D` fires for every known key silent for D. */
+  /**
+   * The clock moved: `absent for D` fires for every known key silent for D, and `EXPR for D` for every key whose
+   * latest result held and has held for D by now — results may stop arriving (a silent device, a window that
+   * never closes for lack of data) while the condition is still the last thing known. Like `absent`, the clock is
+   * compared with event times.
+   */
   onTick(now: number): Transition[] {
     const c = this.condition;
-    if (c.type !== 'absent') return [];
+    if (c.type !== 'absent' && c.type !== 'sustained') return [];
     const out: Transition[] = [];
     for (const [key, s] of this.#keys) {
-      if (!s.active && now - s.seen >= c.duration) {
+      if (s.active) continue;
+      const due = c.type === 'absent' ? now - s.seen >= c.duration : s.since !== null && now - s.since >= c.duration;
+      if (due) {
         s.active = true;
         out.push({ phase: Phase.Detected, key });
       }

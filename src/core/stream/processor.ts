@@ -67,8 +67,12 @@ export class StreamProcessor {
   /** Patterns judged on each result of the main window. */
   readonly #onMain: PatternDetector[] = [];
   readonly #onMainNames: string[] = [];
+  /** Per `EXPR for D` pattern, each key's latest result: what a detection on the clock reports. */
+  readonly #lastResults = new Map<string, Map<string, WindowResult>>();
   #fields: Record<string, unknown> = {};
   readonly #get = (f: string): unknown => this.#fields[f];
+  /** Steps read the current event through this one closure rather than one made per event. */
+  readonly #scope = (p: string): unknown => (Object.hasOwn(this.#fields, p) ? this.#fields[p] : undefined);
 
   constructor(def: ProcessorDef, sinks: ProcessorSinks) {
     this.def = def;
@@ -88,6 +92,7 @@ export class StreamProcessor {
       const detector = new PatternDetector(p.condition);
       this.#detectors.set(p.name, detector);
       const c = p.condition;
+      if (c.type === 'sustained') this.#lastResults.set(p.name, new Map());
       const base = window !== undefined && window.type === WindowType.Tumbling ? window.size : undefined;
       if (c.type === 'within' && agg !== undefined && window !== undefined && c.span !== base) {
         const slide = window.type === WindowType.Tumbling ? window.size : window.type === WindowType.Sliding ? window.slide : c.span;
@@ -118,7 +123,8 @@ export class StreamProcessor {
   /** One event; `fields` is the mapped reading (and is changed by map steps). */
   push(ts: number, fields: Record<string, unknown>): void {
     this.counters.processed++;
-    const scope = (p: string) => (Object.hasOwn(fields, p) ? fields[p] : undefined);
+    this.#fields = fields;
+    const scope = this.#scope;
     for (const step of this.def.steps) {
       if (step.type === 'filter') {
         let keep = false;
@@ -142,7 +148,6 @@ export class StreamProcessor {
         }
       }
     }
-    this.#fields = fields;
     if (this.#windows === undefined) {
       const key = String(fields[KEY_FIELDS[0]] ?? fields[KEY_FIELDS[1]] ?? '');
       this.#judge({ key, group: {}, start: ts, end: ts, count: 1, values: fields }, this.#onMain, this.#onMainNames, false);
@@ -157,7 +162,8 @@ export class StreamProcessor {
     this.#windows?.advance(now);
     for (const [, span] of this.#spans) span.advance(now);
     for (const [name, d] of this.#detectors) {
-      for (const t of d.onTick(now)) this.#emit(name, t, { key: t.key, group: {}, start: now, end: now, count: 0, values: {} });
+      const last = this.#lastResults.get(name);
+      for (const t of d.onTick(now)) this.#emit(name, t, last?.get(t.key) ?? { key: t.key, group: {}, start: now, end: now, count: 0, values: {} });
     }
   }
 
@@ -196,6 +202,7 @@ export class StreamProcessor {
       const d = detectors[i]!;
       const before = d.errors;
       const t = d.onResult(result.key, result.start, result.end, scope);
+      this.#lastResults.get(names[i]!)?.set(result.key, result);
       this.counters.errors += d.errors - before;
       if (t !== undefined) this.#emit(names[i]!, t, result);
     }

@@ -55,6 +55,41 @@ export interface WindowedAggregateState {
 
 const KEY_SEPARATOR = '\u001f';
 
+/** Which fields a set of metrics reads (each once) and what each field's statistics must keep. */
+export interface MetricPlan {
+  fields: string[];
+  needs: Needs[];
+  /** Per metric: index into `fields`, or -1 for an event count. */
+  metricField: number[];
+}
+
+export function planMetrics(metrics: readonly MetricSpec[]): MetricPlan {
+  const fields: string[] = [];
+  const fnsByField: AggregateFunction[][] = [];
+  const metricField = metrics.map((m) => {
+    if (m.field === undefined || m.field === '*') return -1;
+    let i = fields.indexOf(m.field);
+    if (i < 0) {
+      i = fields.push(m.field) - 1;
+      fnsByField.push([]);
+    }
+    fnsByField[i]!.push(m.function);
+    return i;
+  });
+  return { fields, needs: fnsByField.map((fns) => needsOf(fns)), metricField };
+}
+
+/** The value of each metric from one window's statistics. */
+export function metricValues(metrics: readonly MetricSpec[], metricField: readonly number[], count: number, stats: readonly FieldStats[]): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (let i = 0; i < metrics.length; i++) {
+    const m = metrics[i]!;
+    const f = metricField[i]!;
+    values[m.name] = f < 0 ? count : stats[f]!.result(m.function, m.q);
+  }
+  return values;
+}
+
 export class WindowedAggregate {
   readonly #o: WindowedAggregateOptions;
   readonly #fields: string[];
@@ -74,20 +109,10 @@ export class WindowedAggregate {
 
   constructor(options: WindowedAggregateOptions) {
     this.#o = options;
-    const fields: string[] = [];
-    const fnsByField: AggregateFunction[][] = [];
-    this.#metricField = options.metrics.map((m) => {
-      if (m.field === undefined || m.field === '*') return -1;
-      let i = fields.indexOf(m.field);
-      if (i < 0) {
-        i = fields.push(m.field) - 1;
-        fnsByField.push([]);
-      }
-      fnsByField[i]!.push(m.function);
-      return i;
-    });
-    this.#fields = fields;
-    this.#needs = fnsByField.map((fns) => needsOf(fns));
+    const plan = planMetrics(options.metrics);
+    this.#metricField = plan.metricField;
+    this.#fields = plan.fields;
+    this.#needs = plan.needs;
     const w = options.window;
     this.#size = w.type === WindowType.Tumbling || w.type === WindowType.Sliding ? w.size : 0;
     this.#slide = w.type === WindowType.Sliding ? w.slide : this.#size;
@@ -308,13 +333,7 @@ export class WindowedAggregate {
   }
 
   #result(acc: Acc, state: KeyState): WindowResult {
-    const values: Record<string, unknown> = {};
-    const metrics = this.#o.metrics;
-    for (let i = 0; i < metrics.length; i++) {
-      const m = metrics[i]!;
-      const f = this.#metricField[i]!;
-      values[m.name] = f < 0 ? acc.count : acc.stats[f]!.result(m.function, m.q);
-    }
+    const values = metricValues(this.#o.metrics, this.#metricField, acc.count, acc.stats);
     return { key: acc.key, group: state.group, start: acc.start, end: acc.end, count: acc.count, values };
   }
 }

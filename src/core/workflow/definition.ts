@@ -57,6 +57,8 @@ export interface AggregationDef {
   windows: readonly { name: string; duration: number }[];
   kpis: readonly (readonly [string, CompiledExpression])[];
   outliers?: { field: string; rules: readonly OutlierRule[]; threshold?: number };
+  /** How far behind the greatest event time a reading may arrive and still count. @default 0 */
+  allowedLateness: number;
   fingerprint: string;
 }
 
@@ -355,6 +357,7 @@ function parseAggregation(c: Checker, name: string, raw: unknown, path: string):
   const before = c.problems.length;
   const sources = parseSources(c, s.sources, childPath(path, 'sources'));
   const dimensions = s.dimensions === undefined ? [] : (c.list(s.dimensions, childPath(path, 'dimensions')) ?? []).map(String);
+  const allowedLateness = s.allowed_lateness === undefined ? 0 : (c.duration(s.allowed_lateness, childPath(path, 'allowed_lateness'), true) ?? 0);
   const metrics: MetricSpec[] = [];
   (c.list(s.metrics, childPath(path, 'metrics')) ?? []).forEach((m, j) => {
     const spec = parseMetric(c, m, childPath(childPath(path, 'metrics'), j));
@@ -404,7 +407,7 @@ function parseAggregation(c: Checker, name: string, raw: unknown, path: string):
     if (field !== undefined) outliers = { field, rules, ...(typeof o?.threshold === 'number' ? { threshold: o.threshold } : {}) };
   }
   if (c.problems.length > before) return undefined;
-  return { name, sources, dimensions, metrics, windows, kpis, ...(outliers === undefined ? {} : { outliers }), fingerprint: JSON.stringify(raw) };
+  return { name, sources, dimensions, metrics, windows, kpis, ...(outliers === undefined ? {} : { outliers }), allowedLateness, fingerprint: JSON.stringify(raw) };
 }
 
 function named(c: Checker, v: unknown, path: string): [string, unknown, string][] {

@@ -132,3 +132,23 @@ describe('pattern episodes', () => {
     expect(feed(again, M, [{ avg: 31 }, { avg: 20 }], 'k', 2 * M)).toEqual([`cleared@${4 * M}`]);
   });
 });
+
+describe('EXPR for D on the clock', () => {
+  it('fires when results stop arriving while the last one held, not before D, once per episode', () => {
+    const d = new PatternDetector(condition('t > 80 for 3m'));
+    expect(feed(d, M, [{ t: 81 }, { t: 82 }])).toEqual([]); // held over [0, 2m)
+    expect(d.onTick(3 * M - 1)).toEqual([]);
+    expect(d.onTick(3 * M)).toEqual([{ phase: 'detected', key: 'k' }]);
+    expect(d.onTick(4 * M)).toEqual([]);
+    // The next result still holds: same episode; then it stops holding: cleared.
+    expect(d.onResult('k', 3 * M, 4 * M, () => 85)).toBeUndefined();
+    expect(d.onResult('k', 4 * M, 5 * M, () => 70)).toEqual({ phase: 'cleared', key: 'k' });
+    expect(d.onTick(60 * M)).toEqual([]);
+  });
+
+  it('does not fire when the last result broke the run', () => {
+    const d = new PatternDetector(condition('t > 80 for 3m'));
+    feed(d, M, [{ t: 81 }, { t: 70 }]);
+    expect(d.onTick(10 * M)).toEqual([]);
+  });
+});
