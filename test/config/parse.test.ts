@@ -37,6 +37,7 @@ describe('parseConfig: defaults', () => {
       auth: { tokens: [] },
       simulator: { enabled: true, scenarios: [] },
       ingest: { unknown_twins: 'reject', max_bytes: 65536, batch: { max_rows: 2000, max_delay_ms: 5 } },
+      commands: { timeout: 10_000, retries: 2, sequences: {} },
       log: { level: 'info' },
       simulation: { ttl: 3_600_000 },
     });
@@ -56,6 +57,7 @@ describe('parseConfig: defaults', () => {
   });
 
   it('given durations with units, then they come out in milliseconds', () => {
+    expect(parse('commands: {timeout: 2s, offline_after: 1m}').commands).toMatchObject({ timeout: 2000, offline_after: 60_000 });
     expect(parse('simulation: {ttl: 90s}').simulation.ttl).toBe(90_000);
     expect(parse('simulation: {ttl: 500ms}').simulation.ttl).toBe(500);
     expect(parse('simulation: {ttl: 2d}').simulation.ttl).toBe(172_800_000);

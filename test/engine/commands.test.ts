@@ -185,3 +185,32 @@ describe('CommandService', () => {
     await expect(h.engine.commands.submit('default', 'd1', 'response', { params: {}, priority: 0, ordered: true })).rejects.toMatchObject({ code: 'invalid_request' });
   });
 });
+
+describe('CommandService seams', () => {
+  it('validates parameters against the twin model when the model defines the command', async () => {
+    const { compileCompactModel } = await import('../../src/core/model/compact.ts');
+    const { modelParamValidator } = await import('../../src/engine/commands-validation.ts');
+    const compiled = compileCompactModel({ name: 'hvac', commands: { set_temperature: { params: { temperature: 'float' } } } });
+    if (!compiled.ok) throw new Error(JSON.stringify(compiled.problems));
+    const h = await given({ commands: { validateParams: modelParamValidator((_, id) => (id === 'hvac' ? compiled.model : undefined)) } });
+    await h.engine.registry.upsert('default', { id: 'ac', model: 'hvac' }, 'test');
+    await expect(h.engine.commands.submit('default', 'ac', 'set_temperature', { params: { temperature: 'hot' }, priority: 0, ordered: true })).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(h.engine.commands.submit('default', 'ac', 'set_temperature', { params: { temperature: 21.5 }, priority: 0, ordered: true })).resolves.toMatchObject({ created: true });
+    await expect(h.engine.commands.submit('default', 'ac', 'not_in_model', { params: { x: 1 }, priority: 0, ordered: true })).resolves.toMatchObject({ created: true });
+    await expect(h.engine.commands.submit('default', 'd1', 'any', { params: {}, priority: 0, ordered: true })).resolves.toMatchObject({ created: true });
+  });
+
+  it("delivers over HTTP to the twin's interfaces.api and takes the answer from the reply", async () => {
+    const calls: { url: string; body: string }[] = [];
+    const fetchStub = (async (url: string, init: { body: string }) => {
+      calls.push({ url, body: init.body });
+      return new Response(JSON.stringify({ status: 'succeeded', result: { ok: true } }), { status: 200 });
+    }) as unknown as typeof fetch;
+    const h = await given({ commands: { fetch: fetchStub } });
+    await h.engine.registry.upsert('default', { id: 'web', interfaces: { api: 'http://device.local/api/' } }, 'test');
+    const { command } = await h.engine.commands.submit('default', 'web', 'reboot', { params: { now: true }, priority: 0, ordered: true, delivery: 'http' });
+    await settle();
+    expect(calls[0]!.url).toBe('http://device.local/api/commands/reboot');
+    expect(await h.engine.commands.get('default', command.id)).toMatchObject({ status: 'succeeded', result: { ok: true } });
+  });
+});
