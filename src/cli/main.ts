@@ -7,6 +7,8 @@ import { loadConfig } from '../config/load.ts';
 import type { Logger } from '../ports.ts';
 import { startPlatform } from './platform.ts';
 import { runRegister } from './register.ts';
+import { addRunCommand } from './run.ts';
+import { addSimulateCommand } from './simulate.ts';
 
 const CONFIG_NAMES = ['twinflow.yaml', 'twinflow.yml'];
 
@@ -135,7 +137,8 @@ export function buildProgram(): Command {
     .option('--store <url>', 'store URL: sqlite:FILE, postgres://…, memory:')
     .option('--tenant <tenant>', 'default tenant of files that name none')
     .option('--dry-run', 'print what would change and change nothing')
-    .action(async (dir: string, flags: { config?: string; store?: string; tenant?: string; dryRun?: boolean }) => {
+    .option('--watch', 'keep watching the folder and apply every change (a removed file deprecates its twin)')
+    .action(async (dir: string, flags: { config?: string; store?: string; tenant?: string; dryRun?: boolean; watch?: boolean }) => {
       try {
         const config = await loadConfig({
           ...(flags.config === undefined ? {} : { file: resolve(flags.config) }),
@@ -145,12 +148,18 @@ export function buildProgram(): Command {
             ...(flags.tenant === undefined ? {} : { tenant: flags.tenant }),
           },
         });
-        const code = await runRegister({ dir: resolve(dir), config, dryRun: flags.dryRun === true, out: process.stdout });
+        const stop = new AbortController();
+        process.once('SIGINT', () => stop.abort());
+        process.once('SIGTERM', () => stop.abort());
+        const code = await runRegister({ dir: resolve(dir), config, dryRun: flags.dryRun === true, watch: flags.watch === true, signal: stop.signal, out: process.stdout });
         process.exit(code);
       } catch (err) {
         fail(err);
       }
     });
+
+  addRunCommand(program, { createLogger, loadConfig, fail });
+  addSimulateCommand(program, fail);
 
   return program;
 }

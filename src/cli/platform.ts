@@ -17,7 +17,7 @@ import type { Logger, Storage, Transport } from '../ports.ts';
 import { registerTwinFiles } from '../registry/register.ts';
 import { loadModelFiles } from './load-models.ts';
 import { buildServer } from '../server/app.ts';
-import { VirtualMotorSensor } from '../simulator/virtual-asset.ts';
+import { startDemoSimulator } from '../simulator/demo.ts';
 
 export interface PlatformOptions {
   config: TwinflowConfig;
@@ -85,6 +85,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       const count = await loadModelFiles(engine, config.tenant, config.models, logger);
       logger.info(`loaded ${count} models`);
     }
+    // Twin sync settings of the config apply before any device talks; workflows may add groups as they deploy.
+    if (config.twin_sync !== undefined) engine.shadows.onTwinSync(config.tenant, 'config', config.twin_sync);
     for (const dir of config.twins) {
       if (!existsSync(dir)) {
         logger.warn(`twins folder ${dir} does not exist; no twin.yaml files registered from it`);
@@ -101,7 +103,12 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const blocks = startBlocks(engine, { baseDir: process.cwd(), ttlMs: config.simulation.ttl, logger });
     started.push({ name: 'blocks', close: () => blocks.close() });
 
-    const workflows = new WorkflowEngine({ engine, startSequence: engine.sequences.startSequence });
+    const workflows = new WorkflowEngine({
+      engine,
+      startSequence: engine.sequences.startSequence,
+      registerSequence: (tenant, name, spec) => engine.sequences.registerSequence(tenant, name, spec),
+      onTwinSync: (tenant, workflow, section) => engine.shadows.onTwinSync(tenant, workflow, section),
+    });
     await workflows.start();
     started.push({ name: 'workflows', close: () => workflows.close() });
     await deployWorkflowFiles(workflows, config.workflows, config.tenant, logger);
@@ -117,9 +124,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
 
     const url = mqttUrl();
     if (options.simulate && config.simulator.enabled) {
-      const asset = new VirtualMotorSensor({ url, tenant: config.tenant, twinId: 'motor-001', root: config.mqtt.root, clock: systemClock, logger });
-      await asset.start();
-      started.push({ name: 'simulator', close: () => asset.close() });
+      // The device simulator plays the scenarios of `simulator.scenarios` (examples/scenarios/demo.yaml in the demo).
+      const sim = await startDemoSimulator({ url, tenant: config.tenant, root: config.mqtt.root, scenarios: config.simulator.scenarios, logger });
+      if (sim !== undefined) started.push({ name: 'simulator', close: () => sim.close() });
     }
 
     logger.info({ http: httpUrl, mqtt: url }, `twinflow is up: dashboard and API at ${httpUrl}, MQTT at ${url}`);

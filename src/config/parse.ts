@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import type { Problem } from '../core/errors.ts';
 import { ErrorCode, ValidationError } from '../core/errors.ts';
-import { describeType } from '../core/json.ts';
+import { describeType, isJsonObject } from '../core/json.ts';
 import { childPath, pathOf } from '../core/problem-path.ts';
 import { unknownKeyMessage } from '../core/suggest.ts';
 import { deepMerge } from './deep-merge.ts';
@@ -15,7 +15,7 @@ import type { Env } from './env.ts';
 import { substituteEnv } from './env.ts';
 import { resolveConfigPaths } from './paths.ts';
 import type { TwinflowConfig } from './schema.ts';
-import { twinflowConfigSchema } from './schema.ts';
+import { CONFIG_DEFAULTS, twinflowConfigSchema } from './schema.ts';
 import { formatYamlError, readYaml } from './yaml.ts';
 
 export interface ParseConfigOptions {
@@ -59,7 +59,10 @@ export function parseConfig(text: string, options: ParseConfigOptions): Twinflow
     }
   }
   if (problems.length > 0 || !result.success) throw new ValidationError(ErrorCode.InvalidConfig, what, problems);
-  return resolveConfigPaths(result.data, cwd);
+  const config = resolveConfigPaths(result.data, cwd);
+  // A twins folder sits beside its config file: the default `./twins` is the file's when nothing names another.
+  if (!isJsonObject(merged) || !Object.hasOwn(merged, 'twins')) config.twins = [resolve(baseDir, CONFIG_DEFAULTS.twins)];
+  return config;
 }
 
 const EXPECTED: Record<string, string> = {

@@ -12,6 +12,7 @@ import { nonJsonProblem } from '../core/json.ts';
 import { splitPath } from '../core/problem-path.ts';
 import type { JsonObject } from '../core/types.ts';
 import { parseDuration } from '../core/duration.ts';
+import { parseTwinSyncSection } from '../core/twin/shadow-sync.ts';
 
 export const UnknownTwins = { Reject: 'reject', Register: 'register' } as const;
 export type UnknownTwins = (typeof UnknownTwins)[keyof typeof UnknownTwins];
@@ -270,6 +271,18 @@ const commands = section({
   sequences: z.preprocess((v) => v ?? {}, jsonObject),
 });
 
+/**
+ * Twin sync per device group (DESIGN §5.5), in the shape of a workflow's `twin_sync` section; group `*` covers every
+ * twin of the tenant. Checked here with the engine's own parser, so that a mistake stops the start with its path.
+ */
+const twinSync = jsonObject.superRefine((groups, ctx) => {
+  for (const [group, settings] of Object.entries(groups)) {
+    const parsed = parseTwinSyncSection(settings);
+    if (parsed.ok) continue;
+    for (const problem of parsed.problems) ctx.addIssue({ code: 'custom', message: problem.message, path: [group, ...splitPath(problem.path)] });
+  }
+});
+
 const log = section({
   level: z
     .enum(Object.values(LogLevel) as [LogLevel, ...LogLevel[]], { error: orRequired(`must be one of ${Object.values(LogLevel).join(', ')}`) })
@@ -328,6 +341,7 @@ export const twinflowConfigSchema = z.preprocess(
     simulation,
     runtime: optionalSection(runtime),
     model: optionalSection(model),
+    twin_sync: optionalSection(twinSync),
   }),
 );
 

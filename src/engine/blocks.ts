@@ -5,6 +5,7 @@ import { EventType, type BlockBinding, type JsonObject, type TelemetryValue, typ
 import type { Clock, Logger } from '../ports.ts';
 import type { BlockRegistry } from './block-registry.ts';
 import { loadBlockModule } from './blocks-loader.ts';
+import { BlockRestartingError, BlockTimeoutError, WorkerBlock } from './worker-block.ts';
 import type { EventBus } from './event-bus.ts';
 import type { AcceptedReading, Ingest } from './ingest.ts';
 import type { Registry } from './registry.ts';
@@ -24,9 +25,21 @@ export interface BlockRunnerOptions {
   maxQueue?: number;
   /** `module_path` in twin.yaml resolves against this folder. @default process.cwd() at the caller */
   baseDir: string;
-  /** Source of block randomness. */
+  /** Source of block randomness (in-process blocks; a worker-thread block draws its own). */
   random?: () => number;
+  /**
+   * Where `module_path` blocks run: `worker` (default) gives each bound instance its own worker thread, so a block
+   * that loops forever is terminated and restarted; `inline` loads it into this process (trusted code, fastest).
+   * Built-in blocks always run inline.
+   * @default 'worker'
+   */
+  isolation?: BlockIsolation;
+  /** Delays before the restarts of a worker block that hung or crashed. @default DEFAULT_RESTART_BACKOFF_MS */
+  restartBackoffMs?: readonly number[];
 }
+
+export const BlockIsolation = { Worker: 'worker', Inline: 'inline' } as const;
+export type BlockIsolation = (typeof BlockIsolation)[keyof typeof BlockIsolation];
 
 export interface BlockStats {
   input: string;
@@ -37,6 +50,10 @@ export interface BlockStats {
   timeouts: number;
   dropped: number;
   anomalies: number;
+  /** Readings skipped while a worker block restarted. */
+  skipped: number;
+  /** Fresh workers started after a hang or a crash. */
+  restarts: number;
   lastError?: string;
   /** The block's own state (`snapshot()`), when it offers one. */
   state?: JsonObject;
@@ -70,8 +87,9 @@ const key = (tenant: string, id: string) => `${tenant}\u0000${id}`;
  * stored, streamed and listened to like device data; an anomaly is also an `anomaly.detected` event.
  *
  * Isolation: a block that throws or rejects, or does not answer within `timeoutMs`, is counted and logged and the
- * reading is skipped for that block only; the twin's other blocks and ingest go on. A block whose `process` blocks
- * the event loop synchronously cannot be stopped from inside the process — that needs a worker thread.
+ * reading is skipped for that block only; the twin's other blocks and ingest go on. A `module_path` block (user
+ * code) runs in a worker thread of its own, so one that blocks synchronously (`for(;;){}`) is terminated on timeout
+ * and restarted with backoff (state re-initialised through `init`); built-in blocks are ours, bounded, and inline.
  * Changing a twin's bindings in the registry (another `version`, other params) takes effect on its next reading.
  */
 export class BlockRunner {
@@ -87,7 +105,7 @@ export class BlockRunner {
     this.#runs = new Counter({ name: 'twinflow_block_runs_total', help: 'Readings processed by model blocks', labelNames: ['block'], registers });
     this.#failures = new Counter({
       name: 'twinflow_block_failures_total',
-      help: 'Model block failures: error (threw or rejected), timeout (hung), init, dropped (queue full)',
+      help: 'Model block failures: error (threw or rejected), timeout (hung), crash (worker died), init, dropped (queue full)',
       labelNames: ['block', 'kind'],
       registers,
     });
@@ -161,7 +179,7 @@ export class BlockRunner {
       block: undefined,
       chain: Promise.resolve(),
       queued: 0,
-      stats: { input, block: name, version: binding.version ?? '', processed: 0, errors: 0, timeouts: 0, dropped: 0, anomalies: 0 },
+      stats: { input, block: name, version: binding.version ?? '', processed: 0, errors: 0, timeouts: 0, dropped: 0, anomalies: 0, skipped: 0, restarts: 0 },
       closed: false,
       // A new version of the same block on the same input starts from what the old one saved.
       saved: same?.saved,
@@ -180,6 +198,8 @@ export class BlockRunner {
     let definition: BlockDefinition;
     if (binding.use !== undefined) {
       definition = this.#o.blocks.resolve(binding.use, binding.version).definition;
+    } else if (binding.module_path !== undefined && (this.#o.isolation ?? BlockIsolation.Worker) === BlockIsolation.Worker) {
+      definition = this.#workerDefinition(twin, bound, binding.module_path, binding.version ?? '0.0.0');
     } else if (binding.module_path !== undefined) {
       definition = await loadBlockModule(binding.module_path, this.#o.baseDir, binding.version);
     } else {
@@ -201,8 +221,47 @@ export class BlockRunner {
       random: this.#o.random ?? Math.random,
       state: { load: () => bound.saved, save: (s) => void (bound.saved = s) },
     };
-    await withTimeout(Promise.resolve(block.init(ctx)), this.#o.clock, this.#o.timeoutMs ?? 1000);
+    // A worker block bounds its own start (thread + module load + init) and its calls, and restarts itself.
+    if (block instanceof WorkerBlock) await block.init(ctx);
+    else await withTimeout(Promise.resolve(block.init(ctx)), this.#o.clock, this.#o.timeoutMs ?? 1000);
     bound.block = block;
+  }
+
+  #workerDefinition(twin: Twin, bound: Bound, modulePath: string, version: string): BlockDefinition {
+    const name = bound.stats.block;
+    const where = { twinId: twin.id, block: name };
+    return {
+      name: modulePath,
+      version,
+      description: `loaded from ${modulePath} in a worker thread`,
+      params: {},
+      create: () =>
+        new WorkerBlock({
+          modulePath,
+          baseDir: this.#o.baseDir,
+          version,
+          clock: this.#o.clock,
+          logger: this.#o.logger.child({ ...where, version }),
+          timeoutMs: this.#o.timeoutMs ?? 1000,
+          ...(this.#o.restartBackoffMs === undefined ? {} : { restartBackoffMs: this.#o.restartBackoffMs }),
+          onCrash: (err) => {
+            bound.stats.errors++;
+            bound.stats.lastError = errorText(err);
+            this.#failures.labels(name, 'crash').inc();
+            this.#o.logger.warn({ err, ...where }, `model block ${name} on ${twin.id}.${bound.input}: its worker died; restarting`);
+          },
+          onRestartFailed: (err) => {
+            bound.stats.errors++;
+            bound.stats.lastError = errorText(err);
+            this.#failures.labels(name, 'init').inc();
+            this.#o.logger.error({ err, ...where }, `model block ${name} on ${twin.id}.${bound.input} failed to restart; trying again later`);
+          },
+          onRestarted: (attempt) => {
+            bound.stats.restarts++;
+            this.#o.logger.info({ ...where, attempt }, `model block ${name} on ${twin.id}.${bound.input} restarted in a fresh worker`);
+          },
+        }),
+    };
   }
 
   async #process(twin: Twin, bound: Bound, reading: AcceptedReading, value: number): Promise<void> {
@@ -211,23 +270,27 @@ export class BlockRunner {
     const name = bound.stats.block;
     let output: BlockOutput | typeof TIMEOUT;
     try {
-      output = await withTimeout(
-        Promise.resolve().then(() => block.process({ ts: reading.ts, value, field: bound.input, twinId: twin.id, values: reading.values })),
-        this.#o.clock,
-        this.#o.timeoutMs ?? 1000,
-      );
+      const call = Promise.resolve().then(() => block.process({ ts: reading.ts, value, field: bound.input, twinId: twin.id, values: reading.values }));
+      output = block instanceof WorkerBlock ? await call : await withTimeout(call, this.#o.clock, this.#o.timeoutMs ?? 1000);
     } catch (err) {
-      bound.stats.errors++;
-      bound.stats.lastError = errorText(err);
-      this.#failures.labels(name, 'error').inc();
-      this.#o.logger.warn({ err, twinId: twin.id, block: name }, `model block ${name} failed on ${twin.id}.${bound.input}`);
-      return;
+      if (err instanceof BlockRestartingError) {
+        bound.stats.skipped++;
+        return;
+      }
+      if (!(err instanceof BlockTimeoutError)) {
+        bound.stats.errors++;
+        bound.stats.lastError = errorText(err);
+        this.#failures.labels(name, 'error').inc();
+        this.#o.logger.warn({ err, twinId: twin.id, block: name }, `model block ${name} failed on ${twin.id}.${bound.input}`);
+        return;
+      }
+      output = TIMEOUT;
     }
     if (output === TIMEOUT) {
       bound.stats.timeouts++;
       bound.stats.lastError = `no answer within ${this.#o.timeoutMs ?? 1000} ms`;
       this.#failures.labels(name, 'timeout').inc();
-      this.#o.logger.warn({ twinId: twin.id, block: name }, `model block ${name} on ${twin.id}.${bound.input} hung; reading skipped`);
+      this.#o.logger.warn({ twinId: twin.id, block: name }, `model block ${name} on ${twin.id}.${bound.input} hung; reading skipped${block instanceof WorkerBlock ? ', worker terminated and restarting' : ''}`);
       return;
     }
     bound.stats.processed++;

@@ -2,6 +2,7 @@ import type { TelemetryPoint } from '../core/types.ts';
 import { ComponentStatus, type Clock, type Logger, type SeriesPoint, type Storage, type Transport } from '../ports.ts';
 import { BatchWriter } from './batch-writer.ts';
 import { CommandService, type CommandServiceOptions } from './commands.ts';
+import { modelParamValidator } from './commands-validation.ts';
 import { RolloutService } from './rollouts.ts';
 import { SequenceService } from './sequences.ts';
 import { systemClock } from './clock.ts';
@@ -117,6 +118,8 @@ export class Engine {
       logger: options.logger.child({ component: 'ingest' }),
     });
     this.commands = new CommandService({
+      // Parameters are checked against the twin's model when the model defines the command.
+      validateParams: (twin, name, params) => modelParamValidator((tenant, id) => this.models.resolved(tenant, id))(twin, name, params),
       ...options.commands,
       storage: options.storage,
       registry: this.registry,

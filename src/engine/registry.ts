@@ -59,6 +59,11 @@ export class Registry {
     this.#countChanged();
   }
 
+  /** Every indexed twin of every tenant, without a store round trip (registry-as-code diffs its files against it). */
+  all(): Twin[] {
+    return [...this.#index.values()];
+  }
+
   /** The indexed twin, without a store round trip. */
   peek(tenant: string, id: string): Twin | undefined {
     return this.#index.get(key(tenant, id));

@@ -12,6 +12,8 @@ export interface WorkflowEngineOptions {
   engine: Engine;
   /** Runs a command sequence (issue 5); without it the action is recorded as skipped. */
   startSequence?: (tenant: string, name: string, context: Record<string, unknown>) => Promise<string>;
+  /** Hands each of a deployed workflow's `command_sequences` to the sequence service. */
+  registerSequence?: (tenant: string, name: string, spec: unknown) => void;
   /** Hands the `twin_sync` section to twin sync (issue 3). */
   onTwinSync?: (tenant: string, workflow: string, section: unknown) => void;
   /** @default globalThis.fetch */
@@ -243,6 +245,7 @@ export class WorkflowEngine {
     if (options.persist !== false) {
       await this.#engine.storage.documents.put(WORKFLOWS, tenant, def.name, def.document, { now });
     }
+    for (const [name, spec] of Object.entries(def.commandSequences)) this.#o.registerSequence?.(tenant, name, spec);
     for (const [group, section] of Object.entries(def.twinSync)) this.#o.onTwinSync?.(tenant, def.name, { [group]: section });
     this.#publish(EventType.WorkflowDeployed, tenant, undefined, { workflow: def.name, redeploy: previous !== undefined });
     return exec;

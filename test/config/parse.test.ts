@@ -24,13 +24,13 @@ function problemLines(fn: () => unknown): string[] {
 }
 
 describe('parseConfig: defaults', () => {
-  it('given an empty file, then every default is applied and default paths are relative to the working directory', () => {
+  it('given an empty file, then every default is applied: the store relative to the working directory, twins beside the file', () => {
     expect(parse('')).toEqual({
       tenant: 'default',
       http: { host: '127.0.0.1', port: 8080 },
       mqtt: { topics: [], qos: 1, root: 'tf', embedded: true },
       storage: { url: 'sqlite:/work/site/data/twinflow.db' },
-      twins: ['/work/site/twins'],
+      twins: ['/etc/twinflow/twins'],
       models: [],
       workflows: [],
       sinks: {},
@@ -234,6 +234,10 @@ describe('parseConfig: relative paths', () => {
 
   it('given a relative file name, then its folder is taken relative to the working directory', () => {
     expect(parse('twins: t', { sourcePath: 'conf/twinflow.yaml' }).twins).toEqual(['/work/site/conf/t']);
+    // With no `twins` key, the twins folder is the one beside the config file; the store stays in the working directory.
+    const beside = parse('', { sourcePath: 'conf/twinflow.yaml' });
+    expect(beside.twins).toEqual(['/work/site/conf/twins']);
+    expect(beside.storage.url).toBe('sqlite:/work/site/data/twinflow.db');
   });
 
   it('given absolute paths, in-memory SQLite and other stores, then they are left as written', () => {
