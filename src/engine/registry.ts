@@ -5,6 +5,7 @@ import { applyMergePatch } from '../core/twin/merge-patch.ts';
 import { EventType, TwinStatus, type Json, type JsonObject, type Page, type Service, type Twin, type TwinSpec } from '../core/types.ts';
 import type { Clock, Logger, ServiceQuery, TwinQuery, TwinStore } from '../ports.ts';
 import type { EventBus } from './event-bus.ts';
+import { KeyedQueue } from './keyed-queue.ts';
 import { serviceView, twinView } from './views.ts';
 
 export interface RegistryOptions {
@@ -32,7 +33,8 @@ const key = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
 export class Registry {
   readonly #options: RegistryOptions;
   readonly #index = new Map<string, Twin>();
-  readonly #locks = new Map<string, Promise<unknown>>();
+  /** Changes to one twin are applied one after another. */
+  readonly #queue = new KeyedQueue();
   #loaded = false;
 
   constructor(options: RegistryOptions) {
@@ -92,7 +94,7 @@ export class Registry {
   }
 
   upsertSpec(tenant: string, spec: TwinSpec, source: string): Promise<UpsertResult> {
-    return this.#serialize(tenant, spec.id, async () => {
+    return this.#queue.run(key(tenant, spec.id), async () => {
       const existing = await this.#options.store.getTwin(tenant, spec.id);
       const now = this.#options.clock.now();
       if (existing === undefined) {
@@ -132,7 +134,7 @@ export class Registry {
       this.#options.clock.now(),
     );
     this.#index.set(key(tenant, id), twin);
-    return this.#serialize(tenant, id, async () => {
+    return this.#queue.run(key(tenant, id), async () => {
       const stored = await this.#options.store.getTwin(tenant, id);
       if (stored !== undefined) {
         this.#index.set(key(tenant, id), stored);
@@ -145,7 +147,7 @@ export class Registry {
 
   /** RFC 7396 merge patch of a twin's spec; `ifMatch` is the version the caller saw (412 when stale). */
   patch(tenant: string, id: string, patch: Json, ifMatch: number | undefined, source: string): Promise<UpsertResult> {
-    return this.#serialize(tenant, id, async () => {
+    return this.#queue.run(key(tenant, id), async () => {
       const existing = await this.get(tenant, id);
       if (ifMatch !== undefined && ifMatch !== existing.version) throw preconditionFailed(existing.version, ifMatch);
       const result = patchTwin(existing, patch, this.#options.clock.now());
@@ -160,7 +162,7 @@ export class Registry {
 
   /** Soft delete marks the twin `deprecated`; hard delete removes it. */
   remove(tenant: string, id: string, options: { soft: boolean; ifMatch?: number }, source: string): Promise<Twin | undefined> {
-    return this.#serialize(tenant, id, async () => {
+    return this.#queue.run(key(tenant, id), async () => {
       const existing = await this.get(tenant, id);
       if (options.ifMatch !== undefined && options.ifMatch !== existing.version) {
         throw preconditionFailed(existing.version, options.ifMatch);
@@ -199,7 +201,7 @@ export class Registry {
   /** Registers a service, or replaces the one with the same id. */
   upsertService(tenant: string, body: JsonObject, source: string): Promise<{ service: Service; created: boolean }> {
     const id = typeof body.id === 'string' && body.id !== '' ? body.id : typeof body.category === 'string' ? body.category : '';
-    return this.#serialize(tenant, `service:${id}`, async () => {
+    return this.#queue.run(key(tenant, `service:${id}`), async () => {
       const existing = await this.#options.store.getService(tenant, id);
       const service = this.#buildService(tenant, id, body, existing);
       await this.#options.store.putService(service);
@@ -209,7 +211,7 @@ export class Registry {
   }
 
   patchService(tenant: string, id: string, patch: Json, source: string): Promise<Service> {
-    return this.#serialize(tenant, `service:${id}`, async () => {
+    return this.#queue.run(key(tenant, `service:${id}`), async () => {
       const existing = await this.getService(tenant, id);
       const current: JsonObject = {
         id,
@@ -284,22 +286,6 @@ export class Registry {
 
   #countChanged(): void {
     this.#options.onCountChange?.(this.#index.size);
-  }
-
-  /** Runs changes to one key one after another. */
-  #serialize<T>(tenant: string, id: string, work: () => Promise<T>): Promise<T> {
-    const k = key(tenant, id);
-    const previous = this.#locks.get(k) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.#locks.set(k, settled);
-    void settled.then(() => {
-      if (this.#locks.get(k) === settled) this.#locks.delete(k);
-    });
-    return next;
   }
 }
 

@@ -3,7 +3,7 @@ import { batchSize, DEFAULT_ROLLOUT, Growth, shouldAbort, summarize, type Rollou
 import { parseSequenceSpec, pathScope } from '../core/command/sequence.ts';
 import { selectTargets } from '../core/command/targets.ts';
 import { ErrorCode, NotFoundError, TwinflowError, ValidationError, type Problem } from '../core/errors.ts';
-import type { JsonObject, Twin } from '../core/types.ts';
+import type { JsonObject } from '../core/types.ts';
 import type { Clock, DocumentStore, Logger } from '../ports.ts';
 import { parseCommandRequest, type CommandRequest } from './commands-request.ts';
 import type { CommandService } from './commands.ts';
@@ -85,7 +85,7 @@ export class RolloutService {
       else problems.push({ path: 'max_failure_share', message: 'must be a number from 0 to 1' });
     }
     if (problems.length > 0 || !parsedTarget.ok || !request.ok) throw new ValidationError(ErrorCode.InvalidRequest, 'the rollout is invalid', problems);
-    const twins = await this.#twins(tenant);
+    const twins = this.#o.registry.all().filter((t) => t.tenant === tenant);
     const targets = selectTargets(parsedTarget.spec.target, twins, pathScope({}));
     const now = this.#o.clock.now();
     const rollout: Rollout = {
@@ -180,17 +180,6 @@ export class RolloutService {
     }
     rollout.status = RolloutStatus.Completed;
     await this.#save(rollout);
-  }
-
-  async #twins(tenant: string): Promise<Twin[]> {
-    const out: Twin[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.#o.registry.list({ tenant, limit: 1000, ...(cursor === undefined ? {} : { cursor }) });
-      out.push(...page.items);
-      cursor = page.next;
-    } while (cursor !== undefined);
-    return out;
   }
 
   async #save(rollout: Rollout): Promise<void> {

@@ -106,7 +106,7 @@ export class SequenceService {
     if (entry === undefined) throw new NotFoundError(ErrorCode.SequenceNotFound, `no command sequence "${name}" in tenant "${tenant}"`);
     const now = this.#o.clock.now();
     const run: SequenceRun = { id: randomUUID(), tenant, sequence: name, context: context as JsonObject, status: RunStatus.Running, devices: {}, createdAt: now, updatedAt: now };
-    const targets = selectTargets(entry.spec.target, await this.#twins(tenant), pathScope({ context }));
+    const targets = selectTargets(entry.spec.target, this.#o.registry.all().filter((t) => t.tenant === tenant), pathScope({ context }));
     for (const twin of targets) {
       run.devices[twin.id] = { status: RunStatus.Running, steps: Object.fromEntries(entry.spec.steps.map((s) => [s.name, { status: StepStatus.Pending, command: s.command }])) };
     }
@@ -154,17 +154,6 @@ export class SequenceService {
   #track(p: Promise<void>): void {
     const tracked = p.catch((err: unknown) => this.#o.logger.error({ err }, 'sequence run failed')).finally(() => this.#active.delete(tracked));
     this.#active.add(tracked);
-  }
-
-  async #twins(tenant: string): Promise<Twin[]> {
-    const out: Twin[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.#o.registry.list({ tenant, limit: 1000, ...(cursor === undefined ? {} : { cursor }) });
-      out.push(...page.items);
-      cursor = page.next;
-    } while (cursor !== undefined);
-    return out;
   }
 
   async #execute(run: SequenceRun, spec: SequenceSpec, targets: Twin[]): Promise<void> {

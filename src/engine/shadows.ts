@@ -26,6 +26,7 @@ import { mappedField, parseTwinSyncSection, retryDelay, type TwinSyncSettings } 
 import { EventType, type Json, type JsonObject } from '../core/types.ts';
 import type { Clock, DocumentStore, InboundMessage, Logger, RecordLog, Timer, Transport } from '../ports.ts';
 import type { EventBus } from './event-bus.ts';
+import { KeyedQueue } from './keyed-queue.ts';
 import type { AcceptedReading } from './ingest.ts';
 import type { Registry } from './registry.ts';
 
@@ -103,7 +104,8 @@ const key = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
 export class ShadowService {
   readonly #o: ShadowServiceOptions;
   readonly #cache = new Map<string, Cached>();
-  readonly #locks = new Map<string, Promise<unknown>>();
+  /** Changes to one twin are applied one after another. */
+  readonly #queue = new KeyedQueue();
   readonly #limits: ShadowLimits;
   readonly #root: string;
   /** tenant → group → settings; `*` applies to every twin of the tenant. */
@@ -146,7 +148,7 @@ export class ShadowService {
       }
       if (problems.length > 0) return Promise.reject(new ValidationError(ErrorCode.InvalidRequest, `the state of twin "${twinId}" does not fit its model`, problems));
     }
-    return this.#serialize(tenant, twinId, async () => {
+    return this.#queue.run(key(tenant, twinId), async () => {
       const cached = await this.#load(tenant, twinId);
       const settings = this.settingsFor(tenant, twinId);
       const outcome = applyShadowUpdate(cached.storeVersion === 0 ? undefined : cached.shadow, update, {
@@ -187,7 +189,7 @@ export class ShadowService {
   /** Deletes the document; its version keeps counting (AWS). */
   delete(tenant: string, twinId: string, source: string): Promise<{ version: number; timestamp: number }> {
     this.#twin(tenant, twinId);
-    return this.#serialize(tenant, twinId, async () => {
+    return this.#queue.run(key(tenant, twinId), async () => {
       const cached = await this.#load(tenant, twinId);
       if (cached.storeVersion === 0 || cached.shadow.deleted === true) throw noShadow(tenant, twinId);
       const shadow = deleteShadow(cached.shadow, this.#o.clock.now());
@@ -495,21 +497,6 @@ export class ShadowService {
       this.#cache.delete(k);
       throw err;
     }
-  }
-
-  #serialize<T>(tenant: string, id: string, work: () => Promise<T>): Promise<T> {
-    const k = key(tenant, id);
-    const previous = this.#locks.get(k) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.#locks.set(k, settled);
-    void settled.then(() => {
-      if (this.#locks.get(k) === settled) this.#locks.delete(k);
-    });
-    return next;
   }
 }
 
