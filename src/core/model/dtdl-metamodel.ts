@@ -25,8 +25,12 @@ export interface PropertyRule {
   classes?: readonly string[];
   /** For elements: primitive schema names allowed in place of an element. */
   primitives?: readonly string[] | 'all';
-  /** For elements: a DTMI reference to a defined element may stand in for it. */
-  referenceable?: boolean;
+  /**
+   * For elements: the value may be written in another DTDL version (its own @context naming another
+   * dtmi:dtdl:context), since a v3 model may take these from v2 models; other elements are parts of their holder
+   * and stay in its version. (Any element value may also be a DTMI reference to an element defined elsewhere.)
+   */
+  anyVersion?: boolean;
   maxLength?: number;
   min?: number;
   max?: number;
@@ -55,7 +59,7 @@ const common = (): Record<string, PropertyRule> => ({
   displayName: { kind: PropertyKind.LangString, maxLength: 512 },
 });
 const name: PropertyRule = { kind: PropertyKind.Name, required: true, maxLength: 512 };
-const schema: PropertyRule = { kind: PropertyKind.Element, required: true, classes: COMPLEX, primitives: 'all', referenceable: true };
+const schema: PropertyRule = { kind: PropertyKind.Element, required: true, classes: COMPLEX, primitives: 'all', anyVersion: true };
 
 export const CLASSES: Record<string, ClassRule> = {
   Interface: {
@@ -63,8 +67,8 @@ export const CLASSES: Record<string, ClassRule> = {
     idMaxLength: 128,
     properties: {
       ...common(),
-      contents: { kind: PropertyKind.Element, plural: true, classes: CONTENTS, referenceable: true },
-      extends: { kind: PropertyKind.Element, plural: true, classes: ['Interface'], referenceable: true, max: 1024 },
+      contents: { kind: PropertyKind.Element, plural: true, classes: CONTENTS, anyVersion: true },
+      extends: { kind: PropertyKind.Element, plural: true, classes: ['Interface'], anyVersion: true, max: 1024 },
       schemas: { kind: PropertyKind.Element, plural: true, classes: COMPLEX },
     },
   },
@@ -77,7 +81,8 @@ export const CLASSES: Record<string, ClassRule> = {
       name,
       request: { kind: PropertyKind.Element, classes: ['CommandRequest'] },
       response: { kind: PropertyKind.Element, classes: ['CommandResponse'] },
-      commandType: { kind: PropertyKind.String, versions: [2] },
+      // Deprecated in v3, yet the language still accepts it so that v2 Commands carry over unchanged.
+      commandType: { kind: PropertyKind.String },
     },
   },
   CommandRequest: { typeOptional: true, idMaxLength: 2048, properties: { ...common(), name, schema, nullable: { kind: PropertyKind.Boolean, versions: [3] } } },
@@ -95,7 +100,7 @@ export const CLASSES: Record<string, ClassRule> = {
       writable: { kind: PropertyKind.Boolean },
     },
   },
-  Component: { idMaxLength: 2048, properties: { ...common(), name, schema: { kind: PropertyKind.Element, required: true, classes: ['Interface'], referenceable: true } } },
+  Component: { idMaxLength: 2048, properties: { ...common(), name, schema: { kind: PropertyKind.Element, required: true, classes: ['Interface'], anyVersion: true } } },
   Array: { idMaxLength: 2048, properties: { ...common(), elementSchema: schema } },
   Enum: {
     idMaxLength: 2048,

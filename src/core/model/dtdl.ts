@@ -20,7 +20,12 @@ export interface DtdlOptions {
 const DTMI = /^dtmi:(?:_+[A-Za-z0-9]|[A-Za-z])(?:[A-Za-z0-9_]*[A-Za-z0-9])?(?::(?:_+[A-Za-z0-9]|[A-Za-z])(?:[A-Za-z0-9_]*[A-Za-z0-9])?)*(?:;[1-9][0-9]{0,8}(?:\.[1-9][0-9]{0,5})?)?$/;
 /** What a model author may use as an identifier: no segment starts with an underscore. */
 const USER_DTMI = /^dtmi:[A-Za-z](?:[A-Za-z0-9_]*[A-Za-z0-9])?(?::[A-Za-z](?:[A-Za-z0-9_]*[A-Za-z0-9])?)*(?:;[1-9][0-9]{0,8}(?:\.[1-9][0-9]{0,5})?)?$/;
+/** Prefixes the language reserves (DTDL.v3.md, Digital Twin Model Identifier): no model element may take them. */
+const RESERVED_DTMI = /^dtmi:(?:dtdl|standard):/;
+const isUserDtmi = (id: string): boolean => USER_DTMI.test(id) && !RESERVED_DTMI.test(id);
 const PRIMITIVE_DTMI = /^dtmi:dtdl:instance:Schema:([A-Za-z]+);[23]$/;
+/** The geospatial schemas' IRIs (DTDL.v3.md, Geospatial Schemas), which stand for their terms. */
+const GEOSPATIAL_DTMI = /^dtmi:standard:schema:geospatial:([A-Za-z]+);3$/;
 const XSD = 'http://www.w3.org/2001/XMLSchema#';
 const CONTEXT_DTMI = /^dtmi:[A-Za-z](?:[A-Za-z0-9_]*[A-Za-z0-9])?(?::[A-Za-z](?:[A-Za-z0-9_]*[A-Za-z0-9])?)*;[1-9][0-9]{0,8}(?:\.[1-9][0-9]{0,5})?$/;
 const NAME = /^[A-Za-z](?:[A-Za-z0-9_]*[A-Za-z0-9])?$/;
@@ -41,20 +46,25 @@ interface Element {
   node: JsonObject;
   path: string;
   scope: Scope;
+  /** The nearest Interface holding this element (itself for an Interface). */
+  partition?: Element;
 }
 
 interface Walk {
   options: DtdlOptions;
   problems: Problem[];
   ids: Map<string, Element>;
-  refs: { id: string; classes: readonly string[]; path: string }[];
+  /** Every element, with or without an @id: rules that span elements apply to all of them. */
+  all: Element[];
+  /** `from`: the Interface whose definition holds the reference (see `crossPartition`). */
+  refs: { id: string; classes: readonly string[]; path: string; from: Element | undefined }[];
 }
 
 export type DtdlResult = { ok: true; models: Model[] } | { ok: false; problems: Problem[] };
 
 /** Validates and compiles DTDL. `input` is a list of texts, each a document or an array of documents. */
 export function compileDtdl(input: readonly unknown[], options: DtdlOptions = {}): DtdlResult {
-  const walk: Walk = { options, problems: [], ids: new Map(), refs: [] };
+  const walk: Walk = { options, problems: [], ids: new Map(), all: [], refs: [] };
   const roots: Element[] = [];
   input.forEach((text, t) => {
     const docs = Array.isArray(text) ? text : [text];
@@ -79,8 +89,10 @@ export function compileDtdl(input: readonly unknown[], options: DtdlOptions = {}
     const target = walk.ids.get(ref.id);
     if (target === undefined && options.known?.(ref.id) === true) continue;
     if (target === undefined) walk.problems.push({ path: ref.path, message: `refers to ${ref.id}, which is not defined` });
-    else if (!ref.classes.includes(target.cls) || !referenceableClass(target.cls)) {
+    else if (!ref.classes.includes(target.cls)) {
       walk.problems.push({ path: ref.path, message: `refers to ${ref.id}, a ${target.cls}; expected ${ref.classes.join(' or ')}` });
+    } else if (target.partition !== ref.from && !crossPartition(target.cls)) {
+      walk.problems.push({ path: ref.path, message: `refers to ${ref.id}, a ${target.cls} inside another Interface; only Interfaces and complex schemas may be referred to from outside` });
     }
   }
   if (walk.problems.length === 0) checkInterfaces(walk);
@@ -89,7 +101,11 @@ export function compileDtdl(input: readonly unknown[], options: DtdlOptions = {}
   return { ok: true, models: interfaces.map((i) => compileInterface(i, walk)) };
 }
 
-const referenceableClass = (cls: string): boolean => ['Interface', 'Array', 'Enum', 'Map', 'Object'].includes(cls);
+/**
+ * Any element may be referred to by its @id from within the Interface that defines it, but only Interfaces and
+ * complex schemas are reusable from other Interfaces: the rest belong to the Interface holding them.
+ */
+const crossPartition = (cls: string): boolean => ['Interface', 'Array', 'Enum', 'Map', 'Object'].includes(cls);
 
 function contextOf(value: unknown, parent: Scope | undefined, path: string, walk: Walk): Scope | undefined {
   const items = typeof value === 'string' ? [value] : Array.isArray(value) ? value : undefined;
@@ -144,12 +160,23 @@ function contextOf(value: unknown, parent: Scope | undefined, path: string, walk
   return { version, extensions, undefinedExtension };
 }
 
+interface Holder {
+  /** The Interface holding the property whose value this element is. */
+  partition?: Element;
+  /** The holding property takes elements written in another DTDL version (`PropertyRule.anyVersion`). */
+  anyVersion?: boolean;
+}
+
 /** One element of one of `classes`; undefined (with problems) when it is not one. */
-function element(node: JsonObject, classes: readonly string[], path: string, parentScope: Scope, walk: Walk, root = false): Element | undefined {
+function element(node: JsonObject, classes: readonly string[], path: string, parentScope: Scope, walk: Walk, root = false, holder: Holder = {}): Element | undefined {
   let scope = parentScope;
   if (!root && Object.hasOwn(node, '@context')) {
     const inner = contextOf(node['@context'], parentScope, childPath(path, '@context'), walk);
     if (inner === undefined) return undefined;
+    if (inner.version !== parentScope.version && holder.anyVersion !== true) {
+      walk.problems.push({ path: childPath(path, '@context'), message: `must stay in DTDL v${parentScope.version}: this element belongs to the one holding it` });
+      return undefined;
+    }
     scope = inner;
   }
   // DTDL v2 has the semantic types built in; v3 has them in the quantitative-types extension.
@@ -184,11 +211,13 @@ function element(node: JsonObject, classes: readonly string[], path: string, par
     if (t === cls) continue;
     if (CLASSES[t] !== undefined) continue;
     if (TERM.test(t)) {
-      if (DTDL_TERMS.has(t)) {
+      // An undefined extension in scope may define any term, even one DTDL uses elsewhere, so such a co-type is
+      // only known not to fit when no undefined extension is in scope.
+      if (DTDL_TERMS.has(t) && !undefinedOk) {
         walk.problems.push({ path: childPath(path, '@type'), message: `${t} does not fit as a co-type of ${cls}` });
         return undefined;
       }
-      if (quant && SEMANTIC_HOSTS.has(cls)) {
+      if (quant && SEMANTIC_HOSTS.has(cls) && !DTDL_TERMS.has(t)) {
         semantic = true;
         continue;
       }
@@ -212,11 +241,15 @@ function element(node: JsonObject, classes: readonly string[], path: string, par
   }
   const rule = CLASSES[cls]!;
   const el: Element = { cls, node, path, scope };
+  el.partition = cls === 'Interface' ? el : holder.partition;
+  walk.all.push(el);
   // @id
   if (node['@id'] !== undefined) {
     const id = node['@id'];
-    if (typeof id !== 'string' || !USER_DTMI.test(id) || id.startsWith('dtmi:dtdl:') || id.length > rule.idMaxLength || (cls === 'Interface' && !/;[1-9]/.test(id))) {
-      walk.problems.push({ path: childPath(path, '@id'), message: `must be a DTMI${cls === 'Interface' ? ' with a version' : ''} of at most ${rule.idMaxLength} characters` });
+    // v3 lets an Interface's DTMI leave out the version; v2 does not.
+    const versionNeeded = cls === 'Interface' && scope.version === 2;
+    if (typeof id !== 'string' || !isUserDtmi(id) || id.length > rule.idMaxLength || (versionNeeded && !/;[1-9]/.test(id))) {
+      walk.problems.push({ path: childPath(path, '@id'), message: `must be a user DTMI${versionNeeded ? ' with a version' : ''} of at most ${rule.idMaxLength} characters, outside dtmi:dtdl: and dtmi:standard:` });
       return undefined;
     }
     if (walk.ids.has(id)) {
@@ -252,7 +285,7 @@ function element(node: JsonObject, classes: readonly string[], path: string, par
     }
     if (key === 'unit' && quant && semantic) continue;
     if (TERM.test(key)) {
-      if (undefinedOk && undefinedCoType && !DTDL_TERMS.has(key)) continue;
+      if (undefinedOk && undefinedCoType) continue;
       walk.problems.push({ path: childPath(path, key), message: `${key} is not a property of ${cls}` });
       return undefined;
     }
@@ -267,7 +300,8 @@ function element(node: JsonObject, classes: readonly string[], path: string, par
   for (const [term, propRule] of Object.entries(rule.properties)) {
     if (propRule.versions !== undefined && !propRule.versions.includes(scope.version)) continue;
     const g = given.get(term);
-    if (g === undefined) {
+    // In JSON-LD an empty array is no value at all, so a singular property given [] is simply absent.
+    if (g === undefined || (propRule.plural !== true && Array.isArray(g.value) && g.value.length === 0)) {
       if (propRule.required === true) walk.problems.push({ path: childPath(path, term), message: 'required' });
       continue;
     }
@@ -284,6 +318,8 @@ function property(el: Element, term: string, rule: PropertyRule, value: Json, pa
     if (value.length !== 1) return void bad('takes exactly one value');
     value = value[0] as Json;
   }
+  // A DTMI-valued property names a node; a JSON-LD value object is a literal, so it cannot stand for one.
+  if (rule.kind === PropertyKind.Dtmi && isJsonObject(value)) return void bad('must be a DTMI, not a value object');
   if (rule.kind !== PropertyKind.Element && rule.kind !== PropertyKind.LangString) {
     const literal = literalOf(value, rule.kind);
     if (literal === undefined) return void bad('has a malformed JSON-LD value object');
@@ -342,7 +378,7 @@ function property(el: Element, term: string, rule: PropertyRule, value: Json, pa
       if (rule.max !== undefined && value > rule.max) bad(`must be at most ${rule.max}`);
       return;
     case PropertyKind.Dtmi:
-      if (typeof value !== 'string' || !DTMI.test(value) || value.length > (rule.maxLength ?? 2048) || value.startsWith('dtmi:dtdl:')) bad('must be a DTMI');
+      if (typeof value !== 'string' || !isUserDtmi(value) || value.length > (rule.maxLength ?? 2048)) bad('must be a user DTMI');
       return;
     case PropertyKind.Literal: {
       if (values.length !== 1 || (typeof values[0] !== 'string' && !(typeof values[0] === 'number' && Number.isInteger(values[0])))) bad('must be an integer or a string');
@@ -354,10 +390,12 @@ function property(el: Element, term: string, rule: PropertyRule, value: Json, pa
         if (typeof item === 'string') {
           const primitiveDtmi = PRIMITIVE_DTMI.exec(item);
           if (primitiveDtmi !== null) item = primitiveDtmi[1]!;
+          const geospatialDtmi = v3 ? GEOSPATIAL_DTMI.exec(item) : null;
+          if (geospatialDtmi !== null) item = geospatialDtmi[1]!;
           const primitives = rule.primitives === 'all' ? [...(v3 ? PRIMITIVE_SCHEMAS_V3 : PRIMITIVE_SCHEMAS_V2), ...(v3 ? GEOSPATIAL_SCHEMAS : [])] : (rule.primitives ?? []);
           if ((primitives as readonly string[]).includes(item)) return;
-          if (rule.referenceable === true && DTMI.test(item) && !item.startsWith('dtmi:dtdl:')) {
-            walk.refs.push({ id: item, classes: rule.classes ?? [], path: at });
+          if ((rule.classes ?? []).length > 0 && DTMI.test(item) && !item.startsWith('dtmi:dtdl:')) {
+            walk.refs.push({ id: item, classes: rule.classes ?? [], path: at, from: el.partition });
             return;
           }
           walk.problems.push({ path: at, message: `${item} is not a ${rule.primitives === undefined ? (rule.classes ?? []).join('/') : 'schema'} here` });
@@ -367,7 +405,7 @@ function property(el: Element, term: string, rule: PropertyRule, value: Json, pa
           walk.problems.push({ path: at, message: `must be ${rule.primitives !== undefined && rule.primitives !== 'all' ? rule.primitives.join(' or ') : `a ${(rule.classes ?? []).join('/')}`}` });
           return;
         }
-        const child = element(item, rule.classes ?? [], at, el.scope, walk);
+        const child = element(item, rule.classes ?? [], at, el.scope, walk, false, { ...(el.partition === undefined ? {} : { partition: el.partition }), ...(rule.anyVersion === true ? { anyVersion: true } : {}) });
         // Reusable schemas are referred to by id, so they must have one.
         if (child !== undefined && term === 'schemas' && child.id === undefined) walk.problems.push({ path: childPath(at, '@id'), message: 'required for a schema in schemas' });
       });
@@ -379,7 +417,7 @@ function property(el: Element, term: string, rule: PropertyRule, value: Json, pa
 /** Rules that span elements: unique names, extends depth and cycles, components without components, schema depth. */
 function checkInterfaces(walk: Walk): void {
   const byId = walk.ids;
-  for (const el of byId.values()) {
+  for (const el of walk.all) {
     const node = el.node;
     if (el.cls === 'Interface') {
       const names = new Set<string>();
@@ -419,7 +457,8 @@ function checkInterfaces(walk: Walk): void {
       const names = new Set<string>();
       const values = new Set<string>();
       const valueSchema = prop(node, 'valueSchema');
-      for (const ev of listOf(node, 'enumValues')) {
+      for (const given of listOf(node, 'enumValues')) {
+        const ev = nodeOf(given, walk);
         if (!isJsonObject(ev)) continue;
         const n = prop(ev, 'name');
         const v = prop(ev, 'enumValue');
@@ -427,10 +466,10 @@ function checkInterfaces(walk: Walk): void {
           if (names.has(n)) walk.problems.push({ path: el.path, message: `enum value name ${n} is used twice` });
           names.add(n);
         }
-        const key = JSON.stringify(Array.isArray(v) ? v[0] : v);
+        const scalar = plainValue(v);
+        const key = JSON.stringify(scalar);
         if (values.has(key)) walk.problems.push({ path: el.path, message: `enum value ${key} is used twice` });
         values.add(key);
-        const scalar = Array.isArray(v) ? v[0] : v;
         if ((valueSchema === 'integer' && typeof scalar !== 'number') || (valueSchema === 'string' && typeof scalar !== 'string')) {
           walk.problems.push({ path: el.path, message: `enum value ${key} is not a ${String(valueSchema)}` });
         }
@@ -451,7 +490,8 @@ function checkInterfaces(walk: Walk): void {
 
 function uniqueNames(el: Element, items: Json[], what: string, walk: Walk): void {
   const names = new Set<string>();
-  for (const item of items) {
+  for (const given of items) {
+    const item = nodeOf(given, walk);
     if (!isJsonObject(item)) continue;
     const n = prop(item, 'name');
     if (typeof n !== 'string') continue;
@@ -540,22 +580,25 @@ function compileInterface(el: Element, walk: Walk): Model {
       else if (types.includes('Command')) {
         const command: Model['commands'][string] = { name };
         for (const side of ['request', 'response'] as const) {
-          const payload = prop(content, side);
+          const payload = nodeOf(prop(content, side), walk);
           if (isJsonObject(payload)) {
             command[side] = { name: prop(payload, 'name') as string, schema: schemaOf(prop(payload, 'schema'), walk), ...(prop(payload, 'nullable') === true ? { nullable: true } : {}) };
           }
         }
         model.commands[name] = command;
       } else if (types.includes('Relationship')) {
-        const target = prop(content, 'target');
-        const min = prop(content, 'minMultiplicity');
-        const max = prop(content, 'maxMultiplicity');
+        const target = plainValue(prop(content, 'target'));
+        const min = plainValue(prop(content, 'minMultiplicity'));
+        const max = plainValue(prop(content, 'maxMultiplicity'));
         model.relationships[name] = {
           name,
           ...(typeof target === 'string' ? { target } : {}),
           ...(typeof min === 'number' ? { minMultiplicity: min } : {}),
           ...(typeof max === 'number' ? { maxMultiplicity: max } : {}),
-          properties: listOf(content, 'properties').filter(isJsonObject).map((p) => propertyOf(p, walk)),
+          properties: listOf(content, 'properties')
+            .map((p) => nodeOf(p, walk))
+            .filter(isJsonObject)
+            .map((p) => propertyOf(p, walk)),
         };
       } else if (types.includes('Component')) {
         const schema = prop(content, 'schema');
@@ -573,7 +616,7 @@ function propertyOf(content: JsonObject, walk: Walk): ModelProperty {
   return {
     name: prop(content, 'name') as string,
     schema: schemaOf(prop(content, 'schema'), walk),
-    writable: prop(content, 'writable') === true,
+    writable: plainValue(prop(content, 'writable')) === true,
     ...(typeof content.unit === 'string' ? { unit: content.unit } : {}),
     ...(semanticType === undefined ? {} : { semanticType }),
   };
@@ -592,8 +635,8 @@ function schemaOf(value: Json | undefined, walk: Walk, depth = 0): Schema {
   const is = (c: string) => t === c || (Array.isArray(t) && t.includes(c));
   if (is('Array')) return { kind: 'array', elementSchema: schemaOf(prop(value, 'elementSchema'), walk, depth + 1) };
   if (is('Map')) {
-    const key = prop(value, 'mapKey');
-    const val = prop(value, 'mapValue');
+    const key = nodeOf(prop(value, 'mapKey'), walk);
+    const val = nodeOf(prop(value, 'mapValue'), walk);
     return {
       kind: 'map',
       keyName: isJsonObject(key) ? String(prop(key, 'name')) : 'key',
@@ -602,16 +645,30 @@ function schemaOf(value: Json | undefined, walk: Walk, depth = 0): Schema {
     };
   }
   if (is('Object')) {
-    return { kind: 'object', fields: listOf(value, 'fields').filter(isJsonObject).map((f) => ({ name: prop(f, 'name') as string, schema: schemaOf(prop(f, 'schema'), walk, depth + 1) })) };
+    return { kind: 'object', fields: listOf(value, 'fields').map((f) => nodeOf(f, walk)).filter(isJsonObject).map((f) => ({ name: prop(f, 'name') as string, schema: schemaOf(prop(f, 'schema'), walk, depth + 1) })) };
   }
   if (is('Enum')) {
     return {
       kind: 'enum',
       valueSchema: prop(value, 'valueSchema') === 'integer' ? 'integer' : 'string',
-      values: listOf(value, 'enumValues').filter(isJsonObject).map((v) => ({ name: prop(v, 'name') as string, value: prop(v, 'enumValue') as string | number })),
+      values: listOf(value, 'enumValues')
+        .map((v) => nodeOf(v, walk))
+        .filter(isJsonObject)
+        .map((v) => ({ name: prop(v, 'name') as string, value: plainValue(prop(v, 'enumValue')) as string | number })),
     };
   }
   return { kind: 'primitive', type: 'any' };
+}
+
+/** An element given inline or by the @id of one defined elsewhere. */
+function nodeOf(value: Json | undefined, walk: Walk): Json | undefined {
+  return typeof value === 'string' ? (walk.ids.get(value)?.node ?? value) : value;
+}
+
+/** A literal as written, with a one-item list and a JSON-LD value object unwrapped. */
+function plainValue(value: Json | undefined): Json | undefined {
+  const one = Array.isArray(value) && value.length === 1 ? value[0] : value;
+  return isJsonObject(one) && Object.hasOwn(one, '@value') ? (one['@value'] as Json) : one;
 }
 
 /** A JSON-LD value object `{"@value", "@type"?}` as its plain value; undefined when its type does not fit. */
@@ -620,7 +677,9 @@ function literalOf(value: Json, kind: PropertyKind): Json | undefined {
   if (Object.keys(value).some((k) => k !== '@value' && k !== '@type')) return undefined;
   const type = value['@type'];
   if (type !== undefined) {
-    const t = typeof type === 'string' ? type.replace(/^xsd:/, XSD) : '';
+    // JSON-LD allows @type as a list; a value object has one datatype, so a list must hold exactly one.
+    const one = Array.isArray(type) && type.length === 1 ? type[0] : type;
+    const t = typeof one === 'string' ? one.replace(/^xsd:/, XSD) : '';
     const wanted = kind === PropertyKind.Boolean ? 'boolean' : kind === PropertyKind.Integer ? 'integer' : kind === PropertyKind.Literal ? (typeof value['@value'] === 'number' ? 'integer' : 'string') : 'string';
     if (t !== `${XSD}${wanted}`) return undefined;
   }
