@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { createEmbeddedBroker } from '../adapters/mqtt/embedded-broker.ts';
 import { createExternalTransport } from '../adapters/mqtt/external-client.ts';
 import { openStorage } from '../adapters/open-storage.ts';
+import { createRedisSessionStore } from '../adapters/redis/session-store.ts';
 import type { TwinflowConfig } from '../config/schema.ts';
 import { RetryPolicies } from '../core/command/retry-policy.ts';
 import { Engine } from '../engine/engine.ts';
@@ -13,7 +14,7 @@ import { systemClock } from '../engine/clock.ts';
 import { startBlocks } from '../engine/blocks-setup.ts';
 import { deployWorkflowFiles } from '../engine/workflow-files.ts';
 import { WorkflowEngine } from '../engine/workflows.ts';
-import type { Logger, Storage, Transport } from '../ports.ts';
+import type { Logger, SessionStore, Storage, Transport } from '../ports.ts';
 import { registerTwinFiles } from '../registry/register.ts';
 import { loadModelFiles } from './load-models.ts';
 import { buildServer } from '../server/app.ts';
@@ -100,7 +101,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     }
 
     // Model blocks run on the twins' telemetry from here on; simulation sessions are served with the API.
-    const blocks = startBlocks(engine, { baseDir: process.cwd(), ttlMs: config.simulation.ttl, logger });
+    const sessions = await openSessionStore(config.simulation.store, logger);
+    const blocks = startBlocks(engine, { baseDir: process.cwd(), ttlMs: config.simulation.ttl, logger, documents: storage.documents, ...(sessions === undefined ? {} : { sessions }) });
+    await blocks.restored;
     started.push({ name: 'blocks', close: () => blocks.close() });
 
     const workflows = new WorkflowEngine({
@@ -165,6 +168,14 @@ async function openTransport(config: TwinflowConfig, logger: Logger): Promise<{ 
   const port = await firstFreePort(host, wanted, logger, 'MQTT');
   const broker = createEmbeddedBroker({ host, port, logger });
   return { transport: broker, mqttUrl: () => `mqtt://${host}:${broker.port}` };
+}
+
+/** `simulation.store`: undefined (memory, startBlocks' default) or a Redis session store, reached before anything listens. */
+async function openSessionStore(url: string | undefined, logger: Logger): Promise<SessionStore | undefined> {
+  if (url === undefined || url === 'memory') return undefined;
+  const store = await createRedisSessionStore({ url, logger: logger.child({ component: 'sessions' }) });
+  logger.info(`simulation sessions in Redis at ${new URL(url).host}`);
+  return store;
 }
 
 async function listen(app: FastifyInstance, host: string, wanted: number, logger: Logger): Promise<string> {

@@ -292,6 +292,13 @@ const log = section({
 const simulation = section({
   /** Idle time after which a session expires, in milliseconds. @default 1h */
   ttl: duration.default(parseDuration(CONFIG_DEFAULTS.simulationTtl) ?? 3_600_000),
+  /** Where sessions live: `memory` (one process) or `redis://host:port/db` (shared, survives restarts). @default memory */
+  store: z
+    .string({ error: orRequired('must be "memory" or a redis:// URL') })
+    .refine((s) => s === 'memory' || (URL.canParse(s) && ['redis:', 'rediss:'].includes(new URL(s).protocol)), {
+      error: 'must be "memory" or a redis:// (or rediss://) URL',
+    })
+    .optional(),
 });
 
 /** The PyEdgeTwin seed's `runtime` section, for `twinflow run`. */

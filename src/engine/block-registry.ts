@@ -36,9 +36,15 @@ export function compareVersions(a: string, b: string): number {
  */
 export class BlockRegistry {
   readonly #blocks = new Map<string, Map<string, RegisteredBlock>>();
+  #onRegister: ((entry: RegisteredBlock) => void) | undefined;
 
   constructor(options: { builtins?: readonly BlockDefinition[]; now?: () => number } = {}) {
     for (const def of options.builtins ?? BUILTIN_BLOCKS) this.register(def, BlockSource.Builtin, undefined, options.now?.() ?? 0);
+  }
+
+  /** Called with every version registered from now on (BlockRegistryStore persists them this way). */
+  onRegister(listener: ((entry: RegisteredBlock) => void) | undefined): void {
+    this.#onRegister = listener;
   }
 
   register(definition: BlockDefinition, source: BlockSource, modulePath: string | undefined, now: number): void {
@@ -47,7 +53,9 @@ export class BlockRegistry {
       versions = new Map();
       this.#blocks.set(definition.name, versions);
     }
-    versions.set(definition.version, { definition, source, registeredAt: now, ...(modulePath === undefined ? {} : { modulePath }) });
+    const entry: RegisteredBlock = { definition, source, registeredAt: now, ...(modulePath === undefined ? {} : { modulePath }) };
+    versions.set(definition.version, entry);
+    this.#onRegister?.(entry);
   }
 
   has(name: string, version?: string): boolean {

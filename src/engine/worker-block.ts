@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { BlockOutput, BlockReading, ModelBlock, ModelBlockContext } from '../core/blocks/model-block.ts';
 import { ErrorCode, TwinflowError } from '../core/errors.ts';
@@ -70,7 +68,7 @@ type State = (typeof State)[keyof typeof State];
 
 // tsx's loader hooks must be registered inside the thread before the TypeScript entry is imported:
 // `execArgv: ['--import', 'tsx']` registers them too late for the worker's own entry module on Node 20.
-const TSX_API = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href;
+const TSX_API = import.meta.resolve('tsx/esm/api');
 const ENTRY = new URL('./block-worker.ts', import.meta.url).href;
 const BOOTSTRAP = `import(${JSON.stringify(TSX_API)}).then((m) => { m.register(); return import(${JSON.stringify(ENTRY)}); });`;
 
@@ -196,7 +194,8 @@ export class WorkerBlock implements ModelBlock {
 
   #onDeath(worker: Worker, err: Error): void {
     if (worker !== this.#worker || this.#state === State.Closed) return;
-    this.#o.onCrash?.(err);
+    // A death during start is the start's failure (reported by init or the restart), not a crash of a running block.
+    if (this.#state === State.Running) this.#o.onCrash?.(err);
     void this.#fail(worker, err);
   }
 

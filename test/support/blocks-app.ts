@@ -11,7 +11,7 @@ import { buildServer } from '../../src/server/app.ts';
 import { silentLogger } from './logger.ts';
 
 /** An engine on memory storage with the block runner, simulation sessions and their routes. */
-export async function blocksApp(options: { clock?: Clock; sessions?: SessionStore; ttlMs?: number; timeoutMs?: number; baseDir?: string } = {}) {
+export async function blocksApp(options: { clock?: Clock; sessions?: SessionStore; ttlMs?: number; timeoutMs?: number; baseDir?: string; restartBackoffMs?: readonly number[] } = {}) {
   const storage = createMemoryStorage();
   const engine = new Engine({
     storage,
@@ -32,6 +32,7 @@ export async function blocksApp(options: { clock?: Clock; sessions?: SessionStor
     metrics: engine.metrics.registry,
     baseDir: options.baseDir ?? process.cwd(),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.restartBackoffMs === undefined ? {} : { restartBackoffMs: options.restartBackoffMs }),
   });
   runner.start();
   const sessions = options.sessions ?? createMemorySessionStore(engine.clock);

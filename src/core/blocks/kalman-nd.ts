@@ -33,6 +33,10 @@ export const kalmanNdBlock: BlockDefinition = {
     let lastTs = 0;
     let n = 2;
     let P0: Matrix | undefined;
+    // The constant-velocity filter's state as scalars: the 2×2 algebra written out, so a reading allocates nothing
+    // but its output (the general path builds a dozen small matrices per step).
+    let cv = false;
+    let x0 = 0, x1 = 0, p00 = 0, p01 = 0, p11 = 0;
     return {
       init(ctx) {
         const p = ctx.params;
@@ -54,6 +58,7 @@ export const kalmanNdBlock: BlockDefinition = {
         const z = msg.value;
         const dt = lastTs === 0 ? 1 : Math.max((msg.ts - lastTs) / 1000, 1e-3);
         lastTs = msg.ts;
+        if (custom === undefined) return constantVelocity(z, dt);
         const model = custom ?? constantVelocityModel(dt, q, r);
         if (state === undefined) {
           // Start at the first measurement (position known to r, rate unknown).
@@ -75,8 +80,52 @@ export const kalmanNdBlock: BlockDefinition = {
         };
       },
       shutdown() {},
-      snapshot: (): JsonObject => (state === undefined ? {} : { x: state.x, P: state.P }),
+      snapshot: (): JsonObject => (cv ? { x: [x0, x1], P: [[p00, p01], [p01, p11]] } : state === undefined ? {} : { x: state.x, P: state.P }),
     };
+
+    /** Predict with F = [[1, dt], [0, 1]] and the white-noise-acceleration Q, update with H = [1, 0], Joseph form. */
+    function constantVelocity(z: number, dt: number) {
+      if (!cv) {
+        cv = true;
+        x0 = z;
+        x1 = 0;
+        const p = P0 ?? scaledIdentity(2, 1000);
+        // Start at the first measurement (position known to r, rate unknown).
+        p00 = r;
+        p01 = p[0]![1]!;
+        p11 = p[1]![1]!;
+        return { raw_value: z, twin_estimate: z, anomaly_flag: false, residual: 0, rate: 0 };
+      }
+      const dt2 = dt * dt;
+      const px0 = x0 + dt * x1;
+      const px1 = x1;
+      const pp00 = p00 + 2 * dt * p01 + dt2 * p11 + (q * dt2 * dt) / 3;
+      const pp01 = p01 + dt * p11 + (q * dt2) / 2;
+      const pp11 = p11 + q * dt;
+      const S = pp00 + r;
+      const k0 = pp00 / S;
+      const k1 = pp01 / S;
+      const innovation = z - px0;
+      x0 = px0 + k0 * innovation;
+      x1 = px1 + k1 * innovation;
+      // (I − KH) P (I − KH)ᵀ + K r Kᵀ, with I − KH = [[1 − k0, 0], [−k1, 1]].
+      const a00 = (1 - k0) * pp00;
+      const a01 = (1 - k0) * pp01;
+      const a10 = pp01 - k1 * pp00;
+      const a11 = pp11 - k1 * pp01;
+      const n01 = a01 - a00 * k1;
+      const n10 = a10 * (1 - k0);
+      p00 = a00 * (1 - k0) + r * k0 * k0;
+      p01 = (n01 + n10) / 2 + r * k0 * k1;
+      p11 = a11 - a10 * k1 + r * k1 * k1;
+      return {
+        raw_value: z,
+        twin_estimate: x0,
+        anomaly_flag: Math.abs(innovation) > ANOMALY_SIGMAS * Math.sqrt(S),
+        residual: z - x0,
+        rate: x1,
+      };
+    }
   },
 };
 
