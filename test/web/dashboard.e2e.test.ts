@@ -3,22 +3,26 @@
  * it exists; the same checks should later run against `twinflow up`).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { access } from 'node:fs/promises';
+import { access, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { build } from 'vite';
+import { buildDashboard } from './build-dashboard.ts';
 import { describeWith } from '../support/components.ts';
 
 const CHROMIUM = process.env.TWINFLOW_TEST_CHROMIUM ?? '/usr/bin/chromium';
-const WEB = fileURLToPath(new URL('../../web', import.meta.url));
 const FAKE = fileURLToPath(new URL('../../web/dev/fake-server.ts', import.meta.url));
 
 interface Server { url: string; proc: ChildProcess }
 
+/** Its own build directory, so this suite and portal.e2e (which needs web/dist, the real server's) never race. */
+const DIST = await mkdtemp(join(tmpdir(), 'twinflow-web-'));
+
 async function startFake(...flags: string[]): Promise<Server> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', FAKE, '--port', '0', ...flags], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', FAKE, '--port', '0', '--dist', DIST, ...flags], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: proc.stdout as NodeJS.ReadableStream });
   const first = await new Promise<string>((resolve, reject) => {
     lines.once('line', resolve);
@@ -58,7 +62,7 @@ d('dashboard (headless Chromium, fake server)', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    await build({ root: WEB, logLevel: 'warn' });
+    await buildDashboard(DIST);
     server = await startFake();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -73,6 +77,7 @@ d('dashboard (headless Chromium, fake server)', () => {
   afterAll(async () => {
     await browser?.close();
     await stop(server);
+    await rm(DIST, { recursive: true, force: true });
   });
 
   async function open(path = '/'): Promise<Page> {
@@ -119,7 +124,7 @@ d('dashboard (headless Chromium, fake server)', () => {
     await page.fill('#twin-filter', 'pump-7');
     await until('one card', async () => (await page.locator('.twin-card').count()) === 1);
     // Tab past the model, group, dimension and status pickers to the card's link.
-    for (let i = 0; i < 10 && !(await page.evaluate(() => document.activeElement?.closest('.twin-card') !== null)); i++) await page.keyboard.press('Tab');
+    for (let i = 0; i < 10 && !(await page.evaluate("document.activeElement?.closest('.twin-card') !== null")); i++) await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await until('twin page', async () => new URL(page.url()).hash === '#/twins/pump-7');
     await until('h1 focused', async () => (await page.locator('h1:focus').textContent()) === 'Chilled-water pump 7');

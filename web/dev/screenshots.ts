@@ -4,7 +4,7 @@
  *
  *   npx vite build web && npx tsx web/dev/screenshots.ts [--url http://127.0.0.1:8080 --twin motor-001] [--out docs/screenshots] [--chromium /usr/bin/chromium] [--phone]
  *
- * `--phone` also takes 390 px wide versions (`*-phone.png`) to check the small-screen layout.
+ * `--phone` also takes 390 px wide versions of the overview and the twin page (`*-phone.png`).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -88,10 +88,11 @@ try {
     if (only.has('twin')) {
       await page.goto(`${base}/#/twins/${encodeURIComponent(twin)}`);
       await settle(page, '.chart-card');
-      await page.screenshot({ path: join(out, `twin${suffix}.png`), fullPage: true });
+      await page.screenshot({ path: join(out, `twin${suffix}.png`), fullPage: suffix === '' });
     }
-    for (const name of ['workflows', 'simulations', 'events'] as const) {
-      if (!only.has(name)) continue;
+    // Events first: the simulation below fills the stream with sim.step events.
+    for (const name of ['events', 'workflows', 'simulations'] as const) {
+      if (!only.has(name) || suffix !== '') continue;
       await page.goto(`${base}/#/${name}`);
       await page.locator('.stream[data-status="open"]').waitFor();
       if (name === 'simulations') await startSimulation(page);

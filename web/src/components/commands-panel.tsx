@@ -60,10 +60,10 @@ export function CommandsPanel({ twinId, model }: { readonly twinId: string; read
             {c.name}
           </button>
         ))}
-        <button type="button" class="btn" aria-expanded={open?.name === ''} onClick={() => setOpen(open?.name === '' ? undefined : { name: '', params: [] })}>Other…</button>
+        <button type="button" class="btn" aria-expanded={open?.name === ''} onClick={() => setOpen(open?.name === '' ? undefined : { name: '', params: [] })}>{specs.length ? 'Other…' : 'Send a command…'}</button>
       </div>
       {open && <CommandForm key={open.name} twinId={twinId} spec={open} onSent={(id) => { setSelected(id); setOpen(undefined); setRev((n) => n + 1); }} />}
-      {selected && <CommandTimeline key={`${selected}-${rev}`} id={selected} />}
+      {selected && <CommandTimeline key={selected} id={selected} rev={rev} />}
       <h3 class="subhead">Recent</h3>
       {commands.length === 0 ? (
         <p class="muted">{recent.state === 'loading' ? 'Loading…' : 'No commands sent to this twin yet.'}</p>
@@ -140,9 +140,10 @@ function CommandForm({ twinId, spec, onSent }: { readonly twinId: string; readon
   );
 }
 
-function CommandTimeline({ id }: { readonly id: string }) {
+/** `rev` moves on every `command.status` of the twin; the last answer stays on screen while the next loads. */
+function CommandTimeline({ id, rev }: { readonly id: string; readonly rev: number }) {
   const { api } = useServices();
-  const cmd = useApi((signal) => api.send<Command>('GET', `/api/commands/${encodeURIComponent(id)}`, { signal }), [api, id]);
+  const cmd = useApi((signal) => api.send<Command>('GET', `/api/commands/${encodeURIComponent(id)}`, { signal }), [api, id, rev]);
   if (cmd.state !== 'ok') return <p class="muted">{cmd.state === 'loading' ? 'Loading command…' : `Command ${id}: ${cmd.error.message}`}</p>;
   const c = cmd.value;
   const trail = trailOf(c);

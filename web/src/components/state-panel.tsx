@@ -30,6 +30,10 @@ export function StatePanel({ twinId }: { readonly twinId: string }) {
       throw err;
     }
   }, [api, path]);
+  const historyRes = useApi(
+    (signal) => api.send<{ items: { version?: number; time?: string; source?: string; op?: string; patch?: unknown }[] }>('GET', `/api/twins/${encodeURIComponent(twinId)}/history`, { query: { limit: '200' }, signal }),
+    [api, twinId, shadow.state === 'ok' ? shadow.value.version : -1],
+  );
   const [draft, setDraft] = useState<string | undefined>();
   const [outcome, setOutcome] = useState<Outcome>();
   const [busy, setBusy] = useState(false);
@@ -125,6 +129,19 @@ export function StatePanel({ twinId }: { readonly twinId: string }) {
         </div>
         {outcome && <p class={`banner banner-${outcome.tone} state-outcome`} role={outcome.tone === 'ok' ? 'status' : 'alert'}>{outcome.text}</p>}
       </form>
+      {historyRes.state === 'ok' && historyRes.value.items.length > 0 && (
+        <details class="state-history">
+          <summary>History ({historyRes.value.items.length} updates)</summary>
+          <ol>
+            {[...historyRes.value.items].sort((a, b) => (b.version ?? 0) - (a.version ?? 0)).slice(0, 20).map((h, i) => (
+              <li key={`${h.version}-${i}`}>
+                <span class="mono">v{h.version}</span> <span class="muted small">{h.time ? new Date(h.time).toLocaleString() : ''} · {h.op ?? 'update'} · {h.source ?? ''}</span>
+                <code class="history-patch">{JSON.stringify(h.patch)}</code>
+              </li>
+            ))}
+          </ol>
+        </details>
+      )}
     </section>
   );
 }

@@ -115,7 +115,7 @@ export function TimeChart({ entry, variant, height, label, estimate, anomaly, on
     const opts: uPlot.Options = {
       width: Math.max(host.clientWidth, 50),
       height,
-      padding: full ? [10, 22, 0, 0] : [3, 0, 3, 0],
+      padding: full ? [10, 30, 0, 0] : [3, 0, 3, 0],
       legend: { show: false },
       select: { show: full, left: 0, top: 0, width: 0, height: 0 },
       cursor: full

@@ -7,6 +7,7 @@ import { useSeries } from '../hooks/use-series.ts';
 import { useTwinView } from '../hooks/use-store.ts';
 import { twinHref } from '../lib/route.ts';
 import { numericFields } from '../state/latest-values.ts';
+import { isBlockOutput } from '../state/ranges.ts';
 import { LoadState } from '../state/live-store.ts';
 import { SPARKLINE_SPEC } from '../state/series-specs.ts';
 import { LatestValuesList } from './latest-values.tsx';
@@ -28,7 +29,11 @@ export function TwinCard({ twin }: { readonly twin: Twin }) {
     if (seen) loader.ensureLatest(twin.id);
   }, [seen, loader, twin.id]);
 
-  const first = numericFields(view.latest)[0];
+  // The model block's outputs (`x.estimate`, `x.anomaly`, `x.residual`) belong to the twin page; the card shows an
+  // anomaly badge for them instead.
+  const first = numericFields(view.latest).find((f) => !isBlockOutput(f));
+  const shownLatest = view.latest && { ...view.latest, fields: view.latest.fields.filter((f) => !isBlockOutput(f.field)) };
+  const anomalous = (view.latest?.fields ?? []).some((f) => f.field.endsWith('.anomaly') && (f.value === true || f.value === 1));
   const [entry] = useSeries(twin.id, first === undefined ? [] : [first], SPARKLINE_SPEC, { enabled: seen });
   const hasData = (view.latest?.fields.length ?? 0) > 0;
   const sparkNote = hasData
@@ -43,6 +48,7 @@ export function TwinCard({ twin }: { readonly twin: Twin }) {
         <h2 class="card-title" id={`card-${twin.id}`}>
           <a class="stretched" href={twinHref(twin.id)}>{twin.name || twin.id}</a>
         </h2>
+        {anomalous && <span class="pill pill-warn" title="The model block flags the latest reading as an anomaly">anomaly</span>}
         {alarmCount > 0 && <a class="pill pill-bad alarm-badge" href="#/workflows" title="Active alarms">{alarmCount} {alarmCount === 1 ? 'alarm' : 'alarms'}</a>}
         <StatusBadge status={twin.status} />
       </div>
@@ -60,7 +66,7 @@ export function TwinCard({ twin }: { readonly twin: Twin }) {
           <p class="spark-empty muted">{sparkNote}</p>
         )}
       </div>
-      {hasData && <LatestValuesList latest={view.latest} state={view.latestState} max={4} />}
+      {hasData && <LatestValuesList latest={shownLatest} state={view.latestState} max={4} />}
       <p class="card-foot"><LastSeen ts={view.latest?.lastSeen} /></p>
     </article>
   );

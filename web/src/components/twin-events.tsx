@@ -21,7 +21,7 @@ export function TwinEvents({ twinId }: { readonly twinId: string }) {
   const rows = [...(log.state === 'ok' ? log.value.items : []), ...live]
     .filter((e) => !seen.has(e.seq) && seen.add(e.seq))
     .sort((a, b) => b.seq - a.seq)
-    .slice(0, 30);
+    .slice(0, 12);
   return (
     <section class="panel" aria-labelledby="twin-events-h">
       <div class="panel-head">

@@ -20,6 +20,11 @@ export function XyChart({ xs, series, height, label, xLabel, time = false }: { r
     const css = getComputedStyle(el);
     const axis = css.getPropertyValue('--chart-axis').trim() || '#6b7280';
     const grid = css.getPropertyValue('--chart-grid').trim() || 'rgba(107,114,128,.15)';
+    // Canvas strokes do not understand CSS variables: resolve `var(--x)` here.
+    const color = (c: string): string => {
+      const m = /^var\((--[\w-]+)\)$/.exec(c);
+      return m ? css.getPropertyValue(m[1] as string).trim() || '#0f766e' : c;
+    };
     const ax = { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { show: false }, font: '11px system-ui, sans-serif' };
     const p = new uPlot(
       {
@@ -30,10 +35,10 @@ export function XyChart({ xs, series, height, label, xLabel, time = false }: { r
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time }, y: { range: (_u, min, max) => (min == null || max == null ? [0, 1] : uPlot.rangeNum(min, max, 0.1, true)) } },
         axes: [
-          time ? { ...ax, space: 60 } : { ...ax, label: xLabel, labelSize: 18, labelFont: '11px system-ui, sans-serif', values: (_u, s) => s.map(formatNumber) },
+          time ? { ...ax, space: 60 } : { ...ax, size: 34, label: xLabel, labelSize: 12, labelGap: 0, labelFont: '11px system-ui, sans-serif', values: (_u, s) => s.map(formatNumber) },
           { ...ax, size: 52, values: (_u, s) => s.map(formatNumber) },
         ],
-        series: [{ label: xLabel }, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, points: { show: false }, spanGaps: true }))],
+        series: [{ label: xLabel }, ...series.map((s) => ({ label: s.label, stroke: color(s.color), width: 2, points: { show: false }, spanGaps: true }))],
       },
       [[], ...series.map(() => [])] as unknown as uPlot.AlignedData,
       el,

@@ -4,11 +4,22 @@ import { StreamStatus } from '../api/event-stream.ts';
 import { ALL_EVENT_TYPES, type PortalEvent } from '../api/types.ts';
 import { useEvents } from '../hooks/use-events.ts';
 import { useObservable } from '../hooks/use-observable.ts';
+import { formatNumber } from '../lib/format.ts';
 import { formatRoute, twinHref } from '../lib/route.ts';
 
 /** Rows kept on screen; older ones scroll away. */
 const KEEP = 500;
 const DEFAULT_TYPES = ALL_EVENT_TYPES.filter((t) => t !== 'telemetry');
+
+const num = (v: number): string => formatNumber(v);
+
+function patternSummary(d: Record<string, unknown>): string {
+  const where = [d.workflow, d.pattern ?? d.name].filter((x) => typeof x === 'string').join('/');
+  const values = d.values && typeof d.values === 'object' ? Object.entries(d.values as Record<string, unknown>).filter(([, v]) => typeof v === 'number').slice(0, 4).map(([k, v]) => `${k} ${num(v as number)}`).join(', ') : '';
+  const sev = typeof d.severity === 'string' ? ` [${d.severity}]` : '';
+  const s = `${where}${sev}${values ? ` · ${values}` : ''}`;
+  return s || JSON.stringify(d).slice(0, 160);
+}
 
 /** One line of an event's data, for the feed. */
 export function summarizeEvent(e: PortalEvent): string {
@@ -27,7 +38,30 @@ export function summarizeEvent(e: PortalEvent): string {
       return `v${twin?.version ?? '?'}${changed}${typeof d.source === 'string' ? ` by ${d.source.split(':')[0]}` : ''}`;
     }
     case 'command.status':
-      return `${String(d.name ?? d.command ?? '')} ${String(d.id ?? '')} → ${String(d.status ?? '')}`.trim();
+      return `${String(d.name ?? d.command ?? '')} → ${String(d.status ?? '')}${d.attempts ? ` (attempt ${String(d.attempts)})` : ''}`.trim();
+    case 'anomaly.detected':
+      if (typeof d.field === 'string' && typeof d.value === 'number') {
+        const est = typeof d.estimate === 'number' ? ` vs estimate ${num(d.estimate)}` : '';
+        const res = typeof d.residual === 'number' ? ` (residual ${num(d.residual)})` : '';
+        return `${d.field} = ${num(d.value)}${est}${res}${typeof d.block === 'string' ? ` · ${d.block}` : ''}`;
+      }
+      return patternSummary(d);
+    case 'sim.step': {
+      const st = (d.state ?? {}) as Record<string, unknown>;
+      const vals = Object.entries(st).filter(([k, v]) => k !== 'time' && typeof v === 'number').slice(0, 4).map(([k, v]) => `${k} ${num(v as number)}`).join(', ');
+      return `${String(d.model_name ?? 'session')} t=${typeof st.time === 'number' ? num(st.time) : '?'} s · ${vals}`;
+    }
+    case 'state.update':
+    case 'state.delta': {
+      const patch = (d.patch ?? d.state ?? d.delta ?? {}) as Record<string, unknown>;
+      const parts = Object.entries(patch).filter(([, v]) => v && typeof v === 'object').map(([k, v]) => `${k}: ${Object.keys(v as object).join(', ')}`);
+      const who = [d.origin, d.source].filter((x) => typeof x === 'string').join(' via ');
+      return `${typeof d.version === 'number' ? `v${d.version} ` : ''}${who ? `from ${who} · ` : ''}${parts.join(' · ') || Object.keys(patch).join(', ')}`;
+    }
+    case 'pattern.detected':
+    case 'alarm.raised':
+    case 'alarm.cleared':
+      return patternSummary(d);
     default: {
       const s = JSON.stringify(d);
       return s.length > 160 ? `${s.slice(0, 157)}…` : s;

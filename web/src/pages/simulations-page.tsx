@@ -223,7 +223,7 @@ function SessionView({ session }: { readonly session: string }) {
         </section>
         <section class="panel" aria-labelledby="simstate-h">
           <h2 id="simstate-h">State</h2>
-          {cur ? <KeyValueList value={cur} empty="No state." /> : <p class="muted">Loading…</p>}
+          {cur ? <KeyValueList value={Object.fromEntries(Object.entries(cur).map(([k, v]) => [k, typeof v === 'number' ? formatNumber(v) : v]))} empty="No state." /> : <p class="muted">Loading…</p>}
         </section>
       </div>
       <section class="panel" aria-labelledby="simhist-h">

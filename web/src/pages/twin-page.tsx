@@ -195,6 +195,7 @@ export function TwinPage({ id, range: rangeId }: { readonly id: string; readonly
           )}
         </section>
         <InterfacesPanel twin={twin} />
+        {twin.blocks.length > 0 && <BlocksPanel twinId={id} />}
       </div>
       <TwinEvents twinId={id} />
     </>
@@ -289,5 +290,32 @@ function ZoomedCharts({ twinId, fields, present, zoom }: { readonly twinId: stri
         })}
       </div>
     </>
+  );
+}
+
+/** The model blocks bound to the twin (DESIGN §5.4) and what they have done. */
+function BlocksPanel({ twinId }: { readonly twinId: string }) {
+  const { api } = useServices();
+  const res = useApi((signal) => api.send<{ items: { binding?: { use?: string; input?: string; module_path?: string }; stats?: Record<string, unknown> }[] }>('GET', `/api/twins/${encodeURIComponent(twinId)}/blocks`, { signal }), [api, twinId]);
+  return (
+    <section class="panel" aria-labelledby="blocks-h">
+      <h2 id="blocks-h">Model blocks</h2>
+      {res.state === 'missing' ? (
+        <p class="muted">Block status has not landed (<code>GET /api/twins/{'{id}'}/blocks</code> answers 404).</p>
+      ) : res.state === 'ok' ? (
+        <dl class="kv">
+          {res.value.items.map((b, i) => (
+            <div class="kv-row" key={i}>
+              <dt><code>{b.binding?.use ?? b.binding?.module_path ?? 'block'}</code> on <code>{b.binding?.input ?? '?'}</code></dt>
+              <dd>
+                {['processed', 'anomalies', 'errors'].map((k) => (typeof b.stats?.[k] === 'number' ? <span key={k} class="block-stat">{k} <strong>{String(b.stats[k])}</strong></span> : null))}
+              </dd>
+            </div>
+          ))}
+        </dl>
+      ) : (
+        <p class="muted">{res.state === 'loading' ? 'Loading…' : `Unavailable: ${res.error.message}`}</p>
+      )}
+    </section>
   );
 }

@@ -178,7 +178,7 @@ function AggregationView({ workflow, agg, def, tick }: { readonly workflow: stri
       {res.state === 'missing' ? (
         <p class="muted">Aggregation queries have not landed (<code>GET {path}</code> answers 404).</p>
       ) : table ? (
-        <DataTable table={table} caption={`${agg} by ${dim || 'group'}`} bars />
+        <DataTable table={table} caption={`${agg} by ${dim || 'group'}`} bars prefer={Array.isArray(def.metrics) ? [String((def.metrics[0] as { name?: unknown } | undefined)?.name ?? '')] : []} />
       ) : res.state === 'error' ? (
         <p class="muted">Unavailable: {res.error.message}</p>
       ) : (
@@ -244,7 +244,7 @@ function PatternsPanel() {
   });
   const all = [...(log.state === 'ok' ? log.value.items : []), ...events];
   const seen = new Set<number>();
-  const rows = all.filter((e) => !seen.has(e.seq) && seen.add(e.seq)).sort((a, b) => b.seq - a.seq).slice(0, 50);
+  const rows = all.filter((e) => !seen.has(e.seq) && seen.add(e.seq)).sort((a, b) => b.seq - a.seq).slice(0, 15);
   return (
     <section class="panel" aria-labelledby="patterns-h">
       <div class="panel-head">
