@@ -95,8 +95,26 @@ export function buildProgram(): Command {
     .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'))
     .action(async (dir: string | undefined, flags: UpFlags) => {
       const logger = createLogger(flags.logLevel);
+      // Signals are taken from the first moment: one that arrives while starting stops the platform once it is up.
+      let platform: Awaited<ReturnType<typeof startPlatform>> | undefined;
+      let stopRequested: string | undefined;
+      let stopping = false;
+      const stop = (signal: string) => {
+        stopRequested ??= signal;
+        if (platform === undefined || stopping) return;
+        stopping = true;
+        logger.info(`${signal}: stopping — ingest stops, buffered telemetry is flushed, the store closes`);
+        platform.close().then(
+          () => {
+            logger.info('stopped');
+            process.exit(0);
+          },
+          (err: unknown) => fail(err, logger),
+        );
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
       const file = configFile(dir, flags.config);
-      let platform;
       try {
         const config = await loadConfig({
           ...(file === undefined ? {} : { file }),
@@ -112,21 +130,7 @@ export function buildProgram(): Command {
       } catch (err) {
         fail(err, logger);
       }
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        logger.info(`${signal}: stopping — ingest stops, buffered telemetry is flushed, the store closes`);
-        platform.close().then(
-          () => {
-            logger.info('stopped');
-            process.exit(0);
-          },
-          (err: unknown) => fail(err, logger),
-        );
-      };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
+      if (stopRequested !== undefined) stop(stopRequested);
     });
 
   program

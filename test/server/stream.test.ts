@@ -45,6 +45,20 @@ describe('live stream (SSE)', () => {
     sse.close();
   });
 
+  it('gives a fresh subscriber the current seq as its last event id, so a drop before any event loses nothing', async () => {
+    await t.app.inject({ method: 'POST', url: '/api/registry/twins', payload: { id: 'before' } });
+    const res = await fetch(`${base}/api/portal/stream?types=twin.create`);
+    const reader = res.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    const id = /^id: (\d+)$/m.exec(first)?.[1];
+    expect(Number(id)).toBe(t.engine.bus.lastSeq);
+    await t.app.inject({ method: 'POST', url: '/api/registry/twins', payload: { id: 'after' } });
+    const resumed = await openSse(`${base}/api/portal/stream?types=twin.create`, id);
+    expect((await resumed.take(1))[0]!.data.twinId).toBe('after');
+    resumed.close();
+  });
+
   it('refuses a Last-Event-ID that is not a seq', async () => {
     const res = await fetch(`${base}/api/portal/stream`, { headers: { 'last-event-id': 'abc' } });
     expect(res.status).toBe(400);

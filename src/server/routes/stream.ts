@@ -39,7 +39,10 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions> = async (app,
       'x-accel-buffering': 'no',
     });
     res.socket?.setNoDelay(true);
-    res.write(`retry: 1000\n: connected, last seq ${engine.bus.lastSeq}\n\n`);
+    // A fresh subscriber gets the current seq as its last event id at once, so a drop before its first event still
+    // resumes from here; a resuming one keeps its own until the replay has moved it on.
+    const start = after === undefined ? `id: ${engine.bus.lastSeq}\n` : '';
+    res.write(`retry: 1000\n${start}: connected, last seq ${engine.bus.lastSeq}\n\n`);
     const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs);
     heartbeat.unref();
     const stop = () => subscription.close();

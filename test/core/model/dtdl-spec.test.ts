@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { inCi } from '../../support/components.ts';
 import { compileDtdl } from '../../../src/core/model/dtdl.ts';
 
 const DIR = resolve(import.meta.dirname, '../../../../shared/dtdl/v3-spec');
@@ -16,7 +17,9 @@ interface SpecCase {
   input: unknown[];
 }
 
-describe.runIf(existsSync(DIR))('DTDL v3 specification cases', () => {
+// The cases live beside the repository (shared/); CI has them and must run them, a bare checkout skips with a reason.
+if (!existsSync(DIR) && !inCi()) console.warn(`skipping the DTDL specification cases: ${DIR} is absent`);
+describe.runIf(existsSync(DIR) || inCi())('DTDL v3 specification cases', () => {
   it('decides all of them as the specification does', () => {
     let total = 0;
     let agreed = 0;
