@@ -103,6 +103,8 @@ export interface TelemetryStore {
 export interface EventQuery {
   /** Only events with a greater seq. */
   after?: number;
+  /** Only events with a smaller seq: the cursor of a newest-first page. */
+  before?: number;
   tenant?: string;
   types?: readonly string[];
   twinId?: string;
@@ -110,12 +112,14 @@ export interface EventQuery {
   since?: number;
   /** @default 100 */
   limit?: number;
+  /** Newest first: the page holds the `limit` greatest matching seqs, in descending seq. @default false */
+  descending?: boolean;
 }
 
 /** The durable log of platform events; `seq` is assigned by the engine's event bus before append. */
 export interface EventLog {
   append(events: readonly TwinEvent[]): Promise<void>;
-  /** Events in ascending seq. */
+  /** Events in ascending seq, or descending with `descending`. */
   read(query: EventQuery): Promise<TwinEvent[]>;
   /** The greatest stored seq, or 0. */
   lastSeq(): Promise<number>;

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import mqtt, { type MqttClient } from 'mqtt';
-import { Registry as PromRegistry } from 'prom-client';
+import { Counter, Registry as PromRegistry } from 'prom-client';
 import { createCsvSink } from '../adapters/sinks/csv.ts';
 import { createInfluxSink } from '../adapters/sinks/influx.ts';
 import type { Sink } from '../adapters/sinks/sink.ts';
@@ -9,14 +9,14 @@ import { createStdoutSink } from '../adapters/sinks/stdout.ts';
 import { createStoreSink } from '../adapters/sinks/store.ts';
 import { openStorage } from '../adapters/open-storage.ts';
 import type { TwinflowConfig } from '../config/schema.ts';
-import type { ModelBlockContext } from '../core/blocks/model-block.ts';
+import type { ModelBlock, ModelBlockContext } from '../core/blocks/model-block.ts';
 import { ErrorCode, TwinflowError } from '../core/errors.ts';
 import { seededRandom } from '../core/random.ts';
 import type { JsonObject } from '../core/types.ts';
 import { BlockRegistry } from '../engine/block-registry.ts';
-import { loadBlockModule } from '../engine/blocks-loader.ts';
 import { BlockRuntime } from '../engine/blocks-runtime.ts';
 import { systemClock } from '../engine/clock.ts';
+import { WorkerBlock } from '../engine/worker-block.ts';
 import type { Logger } from '../ports.ts';
 
 export interface RunOptions {
@@ -28,6 +28,13 @@ export interface RunOptions {
   out?: { write(chunk: string): unknown };
   /** Sinks flush at least this often. @default 1000 */
   flushMs?: number;
+  /**
+   * A `module_path` block's reading (or shutdown) unanswered after this long is skipped and the block's worker
+   * terminated and restarted. @default 1000
+   */
+  blockTimeoutMs?: number;
+  /** Delays before a `module_path` block's worker restart attempts. @default DEFAULT_RESTART_BACKOFF_MS */
+  restartBackoffMs?: readonly number[];
 }
 
 export interface RunningRuntime {
@@ -53,10 +60,23 @@ export async function startRuntime(options: RunOptions): Promise<RunningRuntime>
     for (const close of closers.reverse()) await close().catch((err: unknown) => logger.error({ err }, 'runtime: close failed'));
   };
   try {
-    const definition =
-      model.module_path !== undefined ? await loadBlockModule(model.module_path, options.baseDir, model.version ?? '0.0.0') : new BlockRegistry().resolve(model.use!, model.version).definition;
-    const version = model.version ?? definition.version;
-    const block = definition.create();
+    const metrics = new PromRegistry();
+    const seed = rt.seed ?? 1;
+    let name: string;
+    let version: string;
+    let block: ModelBlock;
+    if (model.module_path !== undefined) {
+      // User code runs in a worker thread of its own, so a block stuck in a synchronous loop is terminated on timeout
+      // instead of freezing MQTT, the sinks and /healthz with it.
+      name = model.module_path;
+      version = model.version ?? '0.0.0';
+      block = moduleBlock({ ...options, modulePath: model.module_path, version, seed, metrics, logger: logger.child({ block: name, version }) });
+    } else {
+      const { definition } = new BlockRegistry().resolve(model.use!, model.version);
+      name = definition.name;
+      version = model.version ?? definition.version;
+      block = definition.create();
+    }
     const params = model.params as JsonObject;
     const ctx: ModelBlockContext = {
       tenant: config.tenant,
@@ -64,12 +84,18 @@ export async function startRuntime(options: RunOptions): Promise<RunningRuntime>
       input: model.input ?? 'value',
       params,
       config: params,
-      logger: logger.child({ block: definition.name, version }),
+      logger: logger.child({ block: name, version }),
       now: () => systemClock.now(),
-      random: seededRandom(rt.seed ?? 1),
+      random: seededRandom(seed),
       state: { load: () => undefined, save: () => {} },
     };
-    await block.init(ctx);
+    try {
+      await block.init(ctx);
+    } catch (err) {
+      if (err instanceof TwinflowError || model.module_path === undefined) throw err;
+      // The worker reports a module that cannot load as a plain message: it is still the config's fault.
+      throw new TwinflowError(ErrorCode.InvalidConfig, `model.module_path: ${model.module_path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
     closers.push(async () => block.shutdown());
 
     const sinks: Sink[] = [];
@@ -92,7 +118,6 @@ export async function startRuntime(options: RunOptions): Promise<RunningRuntime>
     }
     closers.push(() => Promise.all(sinks.map((k) => k.close())));
 
-    const metrics = new PromRegistry();
     const runtime = new BlockRuntime({
       twinId: rt.twin_id,
       assetId: rt.asset_id ?? '',
@@ -155,13 +180,45 @@ export async function startRuntime(options: RunOptions): Promise<RunningRuntime>
     await app.listen({ host: config.http.host, port: config.http.port });
     closers.push(() => app.close());
     const httpUrl = `http://${config.http.host}:${(app.server.address() as AddressInfo).port}`;
-    logger.info({ http: httpUrl, mqtt: url, model: `${definition.name}@${version}`, sinks: sinks.map((k) => k.name) }, `twinflow run: ${rt.twin_id} on ${url}, health at ${httpUrl}`);
+    logger.info({ http: httpUrl, mqtt: url, model: `${name}@${version}`, sinks: sinks.map((k) => k.name) }, `twinflow run: ${rt.twin_id} on ${url}, health at ${httpUrl}`);
     // Closed in reverse: HTTP, MQTT (no more messages), the block's queue, the sinks' final flush, the block.
     return { httpUrl, runtime, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;
   }
+}
+
+/** A `module_path` block in a worker thread; its crashes and restarts are logged and counted in `metrics`. */
+function moduleBlock(o: RunOptions & { modulePath: string; version: string; seed: number; metrics: PromRegistry; logger: Logger }): WorkerBlock {
+  const events = new Counter({
+    name: 'twinflow_runtime_block_worker_events_total',
+    help: "The model block's worker: crash (died by itself), restart (a fresh worker took over), restart_failed",
+    labelNames: ['event'],
+    registers: [o.metrics],
+  });
+  return new WorkerBlock({
+    modulePath: o.modulePath,
+    baseDir: o.baseDir,
+    version: o.version,
+    seed: o.seed,
+    clock: systemClock,
+    logger: o.logger,
+    timeoutMs: o.blockTimeoutMs ?? 1000,
+    ...(o.restartBackoffMs === undefined ? {} : { restartBackoffMs: o.restartBackoffMs }),
+    onCrash: (err) => {
+      events.labels('crash').inc();
+      o.logger.warn({ err }, 'runtime: the model block\'s worker died; restarting it');
+    },
+    onRestartFailed: (err) => {
+      events.labels('restart_failed').inc();
+      o.logger.error({ err }, 'runtime: the model block failed to restart; trying again later');
+    },
+    onRestarted: (attempt) => {
+      events.labels('restart').inc();
+      o.logger.info({ attempt }, 'runtime: the model block restarted in a fresh worker');
+    },
+  });
 }
 
 function opt<K extends string>(key: K, value: string | undefined): { [k in K]?: string } {

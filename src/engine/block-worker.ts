@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ModelBlock, ModelBlockContext } from '../core/blocks/model-block.ts';
+import { seededRandom } from '../core/random.ts';
 import { loadBlockModule } from './blocks-loader.ts';
 import type { WorkerReply, WorkerRequest } from './worker-block.ts';
 
@@ -41,7 +42,7 @@ async function handle(req: WorkerRequest): Promise<unknown> {
         config: req.ctx.params,
         logger,
         now: () => now,
-        random: Math.random,
+        random: req.seed === undefined ? Math.random : seededRandom(req.seed),
         state: {
           load: () => saved,
           save: (s) => {

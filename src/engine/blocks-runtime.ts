@@ -2,6 +2,7 @@ import { Counter, Gauge, type Registry as PromRegistry } from 'prom-client';
 import type { BlockOutput, ModelBlock } from '../core/blocks/model-block.ts';
 import type { Clock, Logger } from '../ports.ts';
 import type { Sink, SinkRecord } from '../adapters/sinks/sink.ts';
+import { BlockRestartingError, BlockTimeoutError } from './worker-block.ts';
 
 export interface BlockRuntimeOptions {
   twinId: string;
@@ -47,11 +48,13 @@ export class BlockRuntime {
   readonly #anomalies: Counter;
   readonly #lastTs: Gauge;
   processed = 0;
+  /** Readings the block did not answer in time (only a worker-thread block can time out). */
+  timeouts = 0;
 
   constructor(options: BlockRuntimeOptions) {
     this.#o = options;
     const registers = [options.metrics];
-    this.#messages = new Counter({ name: 'twinflow_runtime_messages_total', help: 'Messages by outcome: processed, invalid, failed', labelNames: ['outcome'], registers });
+    this.#messages = new Counter({ name: 'twinflow_runtime_messages_total', help: 'Messages by outcome: processed, invalid, failed, timeout (the block hung), skipped (the block was restarting)', labelNames: ['outcome'], registers });
     this.#anomalies = new Counter({ name: 'twinflow_runtime_anomalies_total', help: 'Readings the block flagged', registers });
     this.#lastTs = new Gauge({ name: 'twinflow_runtime_last_reading_timestamp_ms', help: 'ts of the last processed reading', registers });
   }
@@ -68,8 +71,16 @@ export class BlockRuntime {
       try {
         out = await this.#o.block.process({ ts: reading.ts, value: reading.value, field: this.#o.input ?? 'value', twinId: this.#o.twinId, values: reading.values });
       } catch (err) {
-        this.#messages.labels('failed').inc();
-        this.#o.logger.warn({ err, topic }, 'runtime: the model block failed on a reading');
+        if (err instanceof BlockTimeoutError) {
+          this.timeouts++;
+          this.#messages.labels('timeout').inc();
+          this.#o.logger.warn({ topic, ts: reading.ts }, 'runtime: the model block hung on a reading; skipped, its worker terminated and restarting');
+        } else if (err instanceof BlockRestartingError) {
+          this.#messages.labels('skipped').inc();
+        } else {
+          this.#messages.labels('failed').inc();
+          this.#o.logger.warn({ err, topic }, 'runtime: the model block failed on a reading');
+        }
         return;
       }
       const record: SinkRecord = {

@@ -6,7 +6,7 @@ import type { Clock, Logger, Timer } from '../ports.ts';
 
 /** What the main thread asks of a block worker; `now` is the engine clock at the time of asking. */
 export type WorkerCall =
-  | { op: 'init'; ctx: { tenant: string; twinId: string; input: string; params: JsonObject }; saved: JsonObject | undefined }
+  | { op: 'init'; ctx: { tenant: string; twinId: string; input: string; params: JsonObject }; saved: JsonObject | undefined; seed?: number }
   | { op: 'process'; msg: BlockReading }
   | { op: 'shutdown' };
 export type WorkerRequest = WorkerCall & { id: number; now: number };
@@ -47,6 +47,8 @@ export interface WorkerBlockOptions {
   timeoutMs?: number;
   /** Loading the module in a fresh thread plus `init` (tsx compiles TypeScript there first). @default 10000 */
   startTimeoutMs?: number;
+  /** Seeds the block's `random` in its thread (again from the start after a restart); Math.random without it. */
+  seed?: number;
   /** @default DEFAULT_RESTART_BACKOFF_MS */
   restartBackoffMs?: readonly number[];
   /** Called when a restart fails to start (counted by the caller as an `init` failure). */
@@ -149,7 +151,7 @@ export class WorkerBlock implements ModelBlock {
     worker.on('error', (err) => this.#onDeath(worker, err));
     worker.on('exit', (code) => this.#onDeath(worker, new Error(`block worker exited with code ${code}`)));
     const snapshot = await this.#call(
-      { op: 'init', ctx: { tenant: ctx.tenant, twinId: ctx.twinId, input: ctx.input, params: ctx.params }, saved: ctx.state.load() },
+      { op: 'init', ctx: { tenant: ctx.tenant, twinId: ctx.twinId, input: ctx.input, params: ctx.params }, saved: ctx.state.load(), ...(this.#o.seed === undefined ? {} : { seed: this.#o.seed }) },
       this.#o.startTimeoutMs ?? 10_000,
     );
     this.#keep(snapshot as JsonObject | undefined);

@@ -648,6 +648,30 @@ export function storageContract(open: () => Promise<Storage>): void {
       expect(await seqs({ after: 2, tenant: 'acme', limit: 2 })).toEqual([4, 5]);
     });
 
+    it('reads newest first with descending: the latest matching events, paged down by before', async () => {
+      await storage.events.append([
+        eventFixture(1, { type: 'state.update', twinId: 'a' }),
+        eventFixture(2, { type: 'alarm.raised', twinId: 'a' }),
+        eventFixture(3, { type: 'state.update', twinId: 'b', tenant: 'globex' }),
+        eventFixture(4, { type: 'state.update', twinId: 'b' }),
+        eventFixture(5, { type: 'state.update', twinId: 'a' }),
+        eventFixture(6, { type: 'alarm.raised', twinId: 'b' }),
+      ]);
+      const seqs = async (query: Parameters<Storage['events']['read']>[0]): Promise<number[]> =>
+        (await storage.events.read(query)).map((e) => e.seq);
+
+      expect(await seqs({ descending: true })).toEqual([6, 5, 4, 3, 2, 1]);
+      expect(await seqs({ descending: true, limit: 2 })).toEqual([6, 5]);
+      expect(await seqs({ descending: true, limit: 2, before: 5 })).toEqual([4, 3]);
+      expect(await seqs({ descending: true, before: 3 })).toEqual([2, 1]);
+      expect(await seqs({ descending: true, after: 2, before: 6 })).toEqual([5, 4, 3]);
+      expect(await seqs({ descending: true, tenant: 'acme', types: ['state.update'], limit: 2 })).toEqual([5, 4]);
+      expect(await seqs({ descending: true, twinId: 'a', since: T0 + 2000 })).toEqual([5, 2]);
+      expect(await seqs({ descending: true, before: 1 })).toEqual([]);
+      // before bounds an ascending read too, and descending: false is the default order.
+      expect(await seqs({ before: 4, descending: false })).toEqual([1, 2, 3]);
+    });
+
     it('reads 100 events unless told otherwise', async () => {
       await storage.events.append(Array.from({ length: 150 }, (_, i) => eventFixture(i + 1)));
       const page = await storage.events.read({});

@@ -74,4 +74,20 @@ describe('event log API', () => {
     expect(next.items.map((e: { twinId: string }) => e.twinId)).toEqual(['c']);
     expect((await t.app.inject({ url: '/api/events?twin=b' })).json().items.map((e: { type: string }) => e.type)).toEqual(['twin.create', 'twin.update']);
   });
+
+  it('lists newest first with order=desc, the cursor paging towards older events', async () => {
+    for (const id of ['a', 'b', 'c', 'd']) await t.app.inject({ method: 'POST', url: '/api/registry/twins', payload: { id } });
+    const twinsOf = (page: { items: { twinId: string }[] }) => page.items.map((e) => e.twinId);
+    const latest = (await t.app.inject({ url: '/api/events?type=twin.create&order=desc&limit=2' })).json();
+    expect(twinsOf(latest)).toEqual(['d', 'c']);
+    expect(Number(latest.next)).toBe(latest.items[1].seq);
+    const older = (await t.app.inject({ url: `/api/events?type=twin.create&order=desc&limit=2&cursor=${latest.next}` })).json();
+    expect(twinsOf(older)).toEqual(['b', 'a']);
+    const last = (await t.app.inject({ url: `/api/events?type=twin.create&order=desc&limit=2&cursor=${older.next}` })).json();
+    expect(last).toEqual({ items: [] });
+    const bounded = (await t.app.inject({ url: `/api/events?type=twin.create&order=desc&after=${older.items[0].seq}` })).json();
+    expect(twinsOf(bounded)).toEqual(['d', 'c']);
+    expect((await t.app.inject({ url: '/api/events?order=sideways' })).statusCode).toBe(400);
+    expect((await t.app.inject({ url: '/api/events?cursor=x' })).statusCode).toBe(400);
+  });
 });

@@ -195,7 +195,11 @@ function memoryEventLog(whileOpen: () => void, close: () => Promise<void>): Even
       const limit = pageLimit(query.limit, DEFAULT_PAGE);
       const types = query.types === undefined || query.types.length === 0 ? undefined : new Set(query.types);
       const out: TwinEvent[] = [];
-      for (let i = query.after === undefined ? 0 : firstAfter(events, query.after); i < events.length; i++) {
+      // [from, to) is the seq window (after, before); a descending read walks it from the top.
+      const from = query.after === undefined ? 0 : firstAfter(events, query.after);
+      const to = query.before === undefined ? events.length : firstAfter(events, query.before - 1);
+      const step = query.descending === true ? -1 : 1;
+      for (let i = step === 1 ? from : to - 1; i >= from && i < to; i += step) {
         if (out.length === limit) break;
         const e = events[i] as TwinEvent;
         if (query.tenant !== undefined && e.tenant !== query.tenant) continue;

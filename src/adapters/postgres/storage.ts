@@ -504,6 +504,7 @@ function postgresEventLog(run: Run, s: string, close: () => Promise<void>): Even
       const p = new Params();
       const where: string[] = [];
       if (query.after !== undefined) where.push(`seq > ${p.add(query.after, 'bigint')}`);
+      if (query.before !== undefined) where.push(`seq < ${p.add(query.before, 'bigint')}`);
       if (query.tenant !== undefined) where.push(`tenant = ${p.add(query.tenant)}`);
       if (query.types !== undefined && query.types.length > 0) {
         where.push(`type = ANY (${p.add([...query.types], 'text[]')})`);
@@ -511,7 +512,7 @@ function postgresEventLog(run: Run, s: string, close: () => Promise<void>): Even
       if (query.twinId !== undefined) where.push(`twin_id = ${p.add(query.twinId)}`);
       if (query.since !== undefined) where.push(`time >= ${p.add(query.since, 'bigint')}`);
       const sql = `SELECT seq, id, type, tenant, twin_id, time, data FROM ${s}.events ${whereClause(where)}
-        ORDER BY seq LIMIT ${p.add(limit, 'int')}`;
+        ORDER BY seq ${query.descending === true ? 'DESC' : 'ASC'} LIMIT ${p.add(limit, 'int')}`;
       const { rows } = await run<EventRow>('read events', sql, p.values);
       return rows.map(toEvent);
     },

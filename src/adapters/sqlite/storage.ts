@@ -497,6 +497,10 @@ function sqliteEventLog(db: Database.Database, stmt: Prepare, close: () => Promi
         where.push('seq > @after');
         params.after = query.after;
       }
+      if (query.before !== undefined) {
+        where.push('seq < @before');
+        params.before = query.before;
+      }
       if (query.tenant !== undefined) {
         where.push('tenant = @tenant');
         params.tenant = query.tenant;
@@ -513,7 +517,7 @@ function sqliteEventLog(db: Database.Database, stmt: Prepare, close: () => Promi
         where.push('time >= @since');
         params.since = query.since;
       }
-      const sql = `SELECT * FROM events ${whereClause(where)} ORDER BY seq LIMIT @limit`;
+      const sql = `SELECT * FROM events ${whereClause(where)} ORDER BY seq ${query.descending === true ? 'DESC' : 'ASC'} LIMIT @limit`;
       const rows = guard('read events', () => stmt(sql).all(params) as EventRow[]);
       return rows.map(toEvent);
     },

@@ -63,8 +63,15 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions> = async (app,
   });
 
   app.get('/api/events', async (request) => {
-    const q = request.query as { type?: string; twin?: string; since?: string; after?: string; cursor?: string; limit?: string };
-    const after = q.cursor ?? q.after;
+    const q = request.query as { type?: string; twin?: string; since?: string; after?: string; cursor?: string; limit?: string; order?: string };
+    const order = q.order ?? 'asc';
+    if (order !== 'asc' && order !== 'desc') throw invalid('query.order', 'must be "asc" or "desc"');
+    const descending = order === 'desc';
+    // A cursor continues in the page's own direction: past the last seq returned, which is the smallest when newest
+    // first. `after` stays a lower bound in either order.
+    const cursor = seqParam(q.cursor, 'query.cursor');
+    const after = descending ? seqParam(q.after, 'query.after') : (cursor ?? seqParam(q.after, 'query.after'));
+    const before = descending ? cursor : undefined;
     const types = listParam(q.type);
     const since = timeParam(q.since, 'query.since');
     const limit = q.limit === undefined ? 100 : Number(q.limit);
@@ -76,10 +83,19 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions> = async (app,
       ...(types === undefined ? {} : { types }),
       ...(q.twin === undefined ? {} : { twinId: q.twin }),
       ...(since === undefined ? {} : { since }),
-      ...(after === undefined ? {} : { after: Number(after) }),
+      ...(after === undefined ? {} : { after }),
+      ...(before === undefined ? {} : { before }),
+      ...(descending ? { descending } : {}),
     });
     const items = events.map(eventView);
     const last = events[events.length - 1];
     return { items, ...(events.length === limit && last !== undefined ? { next: String(last.seq) } : {}) };
   });
 };
+
+function seqParam(value: string | undefined, path: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const seq = Number(value);
+  if (!Number.isSafeInteger(seq) || seq < 0) throw invalid(path, `"${value}" is not an event seq`);
+  return seq;
+}
