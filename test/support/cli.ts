@@ -22,10 +22,13 @@ export async function tempDir(prefix = 'twinflow-test-'): Promise<{ path: string
 }
 
 /** Starts `twinflow ARGS` and waits for its ready file. */
-export async function startCli(args: string[], options: { readyFile: string; cwd?: string; timeoutMs?: number }): Promise<RunningCli> {
+export async function startCli(
+  args: string[],
+  options: { readyFile: string; cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv },
+): Promise<RunningCli> {
   const child = spawn(process.execPath, [BIN, ...args, '--ready-file', options.readyFile], {
     cwd: options.cwd ?? process.cwd(),
-    env: { ...process.env, NODE_ENV: 'test' },
+    env: { ...process.env, NODE_ENV: 'test', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
