@@ -44,7 +44,7 @@ describe('the public API (src/index.ts)', () => {
     };
     await simulator.runScenario(scenario, { duration: '1h', accelerated: true, start, sleep: async () => {}, publisher, seed: 3 });
 
-    const metrics = execution.getMetrics(workflows.now());
+    const metrics = execution.getMetrics();
     expect(metrics).toMatchObject({ events_processed: 5 * 60 });
     expect(metrics.patterns_detected).toBe(5);
     await workflows.close();

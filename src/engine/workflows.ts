@@ -57,18 +57,21 @@ export class Execution {
   readonly actions = new Map<string, number>();
   anomalies = 0;
   commandsIssued = 0;
+  readonly #clock: () => number;
 
-  constructor(tenant: string, definition: WorkflowDefinition, now: number) {
+  constructor(tenant: string, definition: WorkflowDefinition, now: number, clock: () => number) {
     this.tenant = tenant;
     this.definition = definition;
     this.deployedAt = now;
+    this.#clock = clock;
   }
 
   get name(): string {
     return this.definition.name;
   }
 
-  getMetrics(now: number): JsonObject {
+  /** The seed's `execution.get_metrics()`: counts and rates since deployment, as of `now` (the engine's clock). */
+  getMetrics(now: number = this.#clock()): JsonObject {
     const seconds = Math.max(0.001, (now - this.deployedAt) / 1000);
     const processors: JsonObject = {};
     let processed = 0;
@@ -195,7 +198,7 @@ export class WorkflowEngine {
     const now = this.#engine.clock.now();
     const k = wkey(tenant, def.name);
     const previous = this.#executions.get(k);
-    const exec = new Execution(tenant, def, previous?.deployedAt ?? now);
+    const exec = new Execution(tenant, def, previous?.deployedAt ?? now, () => this.#engine.clock.now());
     const stored = previous === undefined ? await this.#loadState(tenant, def.name) : undefined;
     for (const p of def.processors) {
       const old = previous?.processors.get(p.name);
