@@ -4,9 +4,8 @@
  *
  *   const engine = new Engine({ storage: createMemoryStorage(), logger });
  *   await engine.start();
- *   const workflows = new WorkflowEngine({ engine });
- *   const execution = await workflows.deploy(new IoTWorkflow('hvac_optimization').addStreamProcessor(…));
- *   execution.getMetrics(workflows.now());
+ *   const execution = await engine.deploy(new IoTWorkflow('hvac_optimization').addStreamProcessor(…));
+ *   execution.getMetrics();
  */
 
 // The engine and its parts

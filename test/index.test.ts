@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as twinflow from '../src/index.ts';
-import { createMemoryStorage, DeviceSimulator, Engine, IoTWorkflow, WorkflowEngine } from '../src/index.ts';
+import { createMemoryStorage, DeviceSimulator, Engine, IoTWorkflow } from '../src/index.ts';
 import { silentLogger } from './support/logger.ts';
 
 describe('the public API (src/index.ts)', () => {
@@ -10,8 +10,6 @@ describe('the public API (src/index.ts)', () => {
     const sensors = Array.from({ length: 5 }, (_, i) => `temp-sensor-${String(i + 1).padStart(3, '0')}`);
     for (const id of sensors) await engine.registry.upsert('default', { id, groups: ['temperature_sensors'] }, 'test');
 
-    const workflows = new WorkflowEngine({ engine });
-    await workflows.start();
     const workflow = new IoTWorkflow('hvac_optimization').addStreamProcessor('temperature_monitoring', {
       sources: [{ group: 'temperature_sensors' }],
       window: { type: 'tumbling', size: '5m' },
@@ -29,7 +27,7 @@ describe('the public API (src/index.ts)', () => {
       ],
       patterns: [{ name: 'high_temperature', condition: 'avg_temp > 30 for 3 consecutive windows', actions: ['log_anomaly'] }],
     });
-    const execution = await workflows.deploy(workflow);
+    const execution = await engine.deploy(workflow);
 
     const simulator = new DeviceSimulator(sensors.map((id) => ({ id, group: 'temperature_sensors' })));
     const scenario = simulator.createScenario('summer_afternoon');
@@ -47,7 +45,6 @@ describe('the public API (src/index.ts)', () => {
     const metrics = execution.getMetrics();
     expect(metrics).toMatchObject({ events_processed: 5 * 60 });
     expect(metrics.patterns_detected).toBe(5);
-    await workflows.close();
     await engine.close();
   });
 

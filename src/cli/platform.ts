@@ -13,7 +13,6 @@ import { Engine } from '../engine/engine.ts';
 import { systemClock } from '../engine/clock.ts';
 import { startBlocks } from '../engine/blocks-setup.ts';
 import { deployWorkflowFiles } from '../engine/workflow-files.ts';
-import { WorkflowEngine } from '../engine/workflows.ts';
 import type { Logger, SessionStore, Storage, Transport } from '../ports.ts';
 import { registerTwinFiles } from '../registry/register.ts';
 import { loadModelFiles } from './load-models.ts';
@@ -106,14 +105,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     await blocks.restored;
     started.push({ name: 'blocks', close: () => blocks.close() });
 
-    const workflows = new WorkflowEngine({
-      engine,
-      startSequence: engine.sequences.startSequence,
-      registerSequence: (tenant, name, spec) => engine.sequences.registerSequence(tenant, name, spec),
-      onTwinSync: (tenant, workflow, section) => engine.shadows.onTwinSync(tenant, workflow, section),
-    });
-    await workflows.start();
-    started.push({ name: 'workflows', close: () => workflows.close() });
+    const workflows = engine.workflows;
+    await engine.startWorkflows();
     await deployWorkflowFiles(workflows, config.workflows, config.tenant, logger);
 
     // Sequences from the config (workflows hand theirs over as they deploy); then the runs that were going at the

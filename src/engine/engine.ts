@@ -13,6 +13,7 @@ import { Metrics } from './metrics.ts';
 import { Registry } from './registry.ts';
 import { ShadowService } from './shadows.ts';
 import { ModelService } from './models.ts';
+import { WorkflowEngine, type Execution } from './workflows.ts';
 
 export interface EngineOptions {
   storage: Storage;
@@ -61,6 +62,12 @@ export class Engine {
   readonly shadows: ShadowService;
   /** Twin models (compact and DTDL) and the value checks against them. */
   readonly models: ModelService;
+  /**
+   * Stream workflows, wired to sequences and twin sync. They run once started: by `deploy`, or by the composition
+   * root, which also loads the persisted ones.
+   */
+  readonly workflows: WorkflowEngine;
+  #workflowsStarted: Promise<void> | undefined;
   readonly #transport: Transport | undefined;
   readonly #writer: BatchWriter<TelemetryPoint>;
   readonly #live: LiveTelemetry;
@@ -155,6 +162,24 @@ export class Engine {
     this.ingest.addListener((reading) => {
       if (reading.source === 'mqtt' || reading.source === 'http') this.commands.seen(reading.tenant, reading.twinId);
     });
+    this.workflows = new WorkflowEngine({
+      engine: this,
+      startSequence: this.sequences.startSequence,
+      registerSequence: (tenant, name, spec) => this.sequences.registerSequence(tenant, name, spec),
+      onTwinSync: (tenant, workflow, section) => this.shadows.onTwinSync(tenant, workflow, section),
+    });
+  }
+
+  /** Starts the workflows (loading the persisted ones) unless that has happened already. */
+  startWorkflows(): Promise<void> {
+    this.#workflowsStarted ??= this.workflows.start();
+    return this.#workflowsStarted;
+  }
+
+  /** The seed's `engine.deploy(workflow)`: a workflow document or an `IoTWorkflow`, in `tenant`. */
+  async deploy(workflow: unknown, tenant = 'default'): Promise<Execution> {
+    await this.startWorkflows();
+    return this.workflows.deploy(workflow, tenant);
   }
 
   get transport(): Transport | undefined {
@@ -206,6 +231,7 @@ export class Engine {
    * belongs to whoever opened it and stays open.
    */
   async close(): Promise<void> {
+    if (this.#workflowsStarted !== undefined) await this.workflows.close();
     await this.#transport?.close();
     await this.commands.close();
     this.shadows.close();
