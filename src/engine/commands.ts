@@ -11,6 +11,7 @@ import type { Clock, InboundMessage, Logger, Storage, Timer, Transport } from '.
 import { retryPolicyOf, type CommandRequest } from './commands-request.ts';
 import type { EventBus } from './event-bus.ts';
 import type { Registry } from './registry.ts';
+import { twinKey } from './twin-key.ts';
 
 export const COMMANDS_COLLECTION = 'commands';
 export const AUDIT_STREAM = 'command-audit';
@@ -65,7 +66,7 @@ interface Device {
   wakeAt?: number;
 }
 
-const deviceKey = (tenant: string, twinId: string): string => `${tenant}\u0000${twinId}`;
+const deviceKey = twinKey;
 const commandKey = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
 
 /**

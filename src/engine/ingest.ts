@@ -9,6 +9,7 @@ import type { EventBus } from './event-bus.ts';
 import type { LiveTelemetry } from './live-telemetry.ts';
 import type { Metrics } from './metrics.ts';
 import type { Registry } from './registry.ts';
+import { twinKey } from './twin-key.ts';
 
 export const UnknownTwins = { Reject: 'reject', Register: 'register' } as const;
 export type UnknownTwins = (typeof UnknownTwins)[keyof typeof UnknownTwins];
@@ -54,13 +55,16 @@ export type ChannelHandler = (topic: TwinTopic, message: InboundMessage) => void
 /** Checks a reading's values (against the twin's model); each problem drops that field as `invalid_value`. */
 export type ValueCheck = (tenant: string, twinId: string, values: Readonly<Record<string, TelemetryValue>>) => { field: string; message: string }[];
 
-interface TwinRuntime {
-  latest: Map<string, SeriesPoint>;
+/**
+ * A twin's latest values by field. It is the Map itself rather than an object holding one, because every twin that
+ * has sent telemetry keeps one for the life of the process (DESIGN §9: memory per idle twin).
+ */
+class TwinRuntime extends Map<string, SeriesPoint> {
   /** Last arrival-stamped ts, kept strictly increasing so two readings in one millisecond both survive. */
-  lastArrivalTs: number;
+  lastArrivalTs = 0;
 }
 
-const key = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
+const key = twinKey;
 
 /**
  * The ingest pipeline (DESIGN §2.1): topic → tenant/twin, parse once, readings → latest values, live stream and the
@@ -211,7 +215,7 @@ export class Ingest {
 
   /** Latest values seen since start; undefined for a twin with no telemetry in this run. */
   latest(tenant: string, twinId: string): ReadonlyMap<string, SeriesPoint> | undefined {
-    return this.#runtime.get(key(tenant, twinId))?.latest;
+    return this.#runtime.get(key(tenant, twinId));
   }
 
   #accept(tenant: string, twinId: string, parsed: ParseResult, topic: string | undefined, transport: string): IngestOutcome {
@@ -246,7 +250,7 @@ export class Ingest {
     const k = key(tenant, twinId);
     let runtime = this.#runtime.get(k);
     if (runtime === undefined) {
-      runtime = { latest: new Map(), lastArrivalTs: 0 };
+      runtime = new TwinRuntime();
       this.#runtime.set(k, runtime);
     }
     const points: TelemetryPoint[] = [];
@@ -261,8 +265,8 @@ export class Ingest {
       for (const field in reading.values) {
         const value = reading.values[field]!;
         points.push({ tenant, twinId, field, ts, value });
-        const current = runtime.latest.get(field);
-        if (current === undefined || current.ts <= ts) runtime.latest.set(field, { ts, value });
+        const current = runtime.get(field);
+        if (current === undefined || current.ts <= ts) runtime.set(field, { ts, value });
       }
       this.#o.live.add(tenant, twinId, k, ts, reading.values);
       if (this.#listeners.length > 0) accepted.push({ tenant, twinId, ts, values: reading.values, source });

@@ -6,6 +6,7 @@ import { EventType, TwinStatus, type Json, type JsonObject, type Page, type Serv
 import type { Clock, Logger, ServiceQuery, TwinQuery, TwinStore } from '../ports.ts';
 import type { EventBus } from './event-bus.ts';
 import { KeyedQueue } from './keyed-queue.ts';
+import { twinKey } from './twin-key.ts';
 import { serviceView, twinView } from './views.ts';
 
 export interface RegistryOptions {
@@ -23,7 +24,7 @@ export interface UpsertResult {
   changed: string[];
 }
 
-const key = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
+const key = twinKey;
 
 /**
  * The twin and service registry (polyglot DTP seed). The store is the truth; an in-memory index of every twin lets
@@ -52,9 +53,10 @@ export class Registry {
   /** Reads every twin of every tenant into the index. */
   async load(): Promise<void> {
     let cursor: string | undefined;
+    const shared = new Map<string, object>();
     do {
       const page = await this.#options.store.listTwins({ limit: 1000, ...(cursor === undefined ? {} : { cursor }) });
-      for (const twin of page.items) this.#index.set(key(twin.tenant, twin.id), twin);
+      for (const twin of page.items) this.#index.set(key(twin.tenant, twin.id), shareLeaves(twin, shared));
       cursor = page.next;
     } while (cursor !== undefined);
     this.#loaded = true;
@@ -287,6 +289,33 @@ export class Registry {
   #countChanged(): void {
     this.#options.onCountChange?.(this.#index.size);
   }
+}
+
+/** Longest JSON of a field shared between twins; a longer one is rarely the same in two twins. */
+const MAX_SHARED_JSON = 256;
+
+/**
+ * The index holds every twin for the life of the process, and in a fleet most twins carry the same small fields:
+ * `{}`, `[]`, `["sensors"]`, `{"vendor": "acme"}`, each 30–60 bytes (DESIGN §9: memory per idle twin). While the
+ * index loads, a field that holds only primitives is replaced by one shared copy per distinct value, frozen, so a
+ * caller that wrongly mutated one would throw rather than change every twin that shares it.
+ */
+function shareLeaves(twin: Twin, shared: Map<string, object>): Twin {
+  const fields = twin as unknown as Record<string, unknown>;
+  for (const field in fields) {
+    const value = fields[field];
+    if (typeof value !== 'object' || value === null) continue;
+    if (!Object.values(value).every((v) => typeof v !== 'object' || v === null)) continue;
+    const json = JSON.stringify(value);
+    if (json.length > MAX_SHARED_JSON) continue;
+    let copy = shared.get(json);
+    if (copy === undefined) {
+      copy = Object.freeze(value);
+      shared.set(json, copy);
+    }
+    fields[field] = copy;
+  }
+  return twin;
 }
 
 function twinNotFound(tenant: string, id: string): NotFoundError {
