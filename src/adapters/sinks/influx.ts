@@ -13,6 +13,8 @@ export interface InfluxSinkOptions {
   bucket?: string;
   /** @default 'twin' */
   measurement?: string;
+  /** Lines kept for a later try while InfluxDB is unreachable; beyond it the oldest are dropped (and logged). @default 100000 */
+  maxBuffered?: number;
   logger: Logger;
   fetch?: typeof fetch;
 }
@@ -56,19 +58,24 @@ export function createInfluxSink(options: InfluxSinkOptions): Sink {
     if (options.password !== undefined) q.set('p', options.password);
     target = `${base}/write?${q}`;
   }
+  const maxBuffered = options.maxBuffered ?? 100_000;
   let buffer: string[] = [];
   let ok = true;
   const flush = async () => {
     if (buffer.length === 0) return;
-    const body = buffer.join('\n');
+    const lines = buffer;
     buffer = [];
     try {
-      const res = await doFetch(target, { method: 'POST', headers, body });
+      const res = await doFetch(target, { method: 'POST', headers, body: lines.join('\n') });
       if (!res.ok) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
       ok = true;
     } catch (err) {
       ok = false;
-      options.logger.error({ err }, `InfluxDB sink: write to ${base} failed`);
+      // The lines wait for the next flush, ahead of newer ones; only an outage longer than the bound loses some.
+      buffer = lines.concat(buffer);
+      const dropped = buffer.length - maxBuffered;
+      if (dropped > 0) buffer = buffer.slice(dropped);
+      options.logger.error({ err, buffered: buffer.length, dropped: Math.max(0, dropped) }, `InfluxDB sink: write to ${base} failed`);
     }
   };
   return {
