@@ -2,7 +2,7 @@ import { afterAll, expect, it } from 'vitest';
 import pg from 'pg';
 import { openPostgresStorage } from '../../src/adapters/postgres/storage.ts';
 import { ErrorCode, TwinflowError } from '../../src/core/errors.ts';
-import { describeWith, TEST_PG } from '../support/components.ts';
+import { describeWith, probePostgres, TEST_PG } from '../support/components.ts';
 import { storageContract, twinFixture } from '../contracts/storage.contract.ts';
 
 const run = `t${process.pid}_${Date.now().toString(36)}`;
@@ -23,7 +23,7 @@ async function withClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> 
   }
 }
 
-const describePg = await describeWith('PostgreSQL', () => withClient(async (c) => void (await c.query('SELECT 1'))));
+const describePg = await describeWith('PostgreSQL', probePostgres);
 
 describePg('postgres Storage', () => {
   afterAll(async () => {

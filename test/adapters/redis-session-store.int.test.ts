@@ -1,19 +1,9 @@
-import { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRedisSessionStore } from '../../src/adapters/redis/session-store.ts';
 import { sessionStoreContract } from '../contracts/session-store.contract.ts';
-import { describeWith, TEST_REDIS } from '../support/components.ts';
+import { describeWith, probeRedis, TEST_REDIS } from '../support/components.ts';
 
-const describeRedis = await describeWith('Redis', async () => {
-  const probe = new Redis(TEST_REDIS, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    await probe.ping();
-  } finally {
-    probe.disconnect();
-  }
-});
+const describeRedis = await describeWith('Redis', probeRedis);
 
 describeRedis('Redis SessionStore', () => {
   // Redis expires on its own clock, so this suite waits in real time; 300 ms keeps it short but well above jitter.

@@ -9,21 +9,12 @@ import { Redis } from 'ioredis';
 import { afterAll, expect, it } from 'vitest';
 import { startPlatform } from '../../src/cli/platform.ts';
 import { parseConfig } from '../../src/config/parse.ts';
-import { describeWith, TEST_REDIS } from '../support/components.ts';
+import { describeWith, probeRedis, TEST_REDIS } from '../support/components.ts';
 import { pino } from 'pino';
 
 const silentLogger = pino({ level: 'silent' });
 
-const describeRedis = await describeWith('Redis', async () => {
-  const probe = new Redis(TEST_REDIS, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    await probe.ping();
-  } finally {
-    probe.disconnect();
-  }
-});
+const describeRedis = await describeWith('Redis', probeRedis);
 
 describeRedis('twinflow up with simulation.store: redis', () => {
   const dir = mkdtempSync(join(tmpdir(), 'twinflow-sessions-'));

@@ -3,18 +3,13 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeWith, TEST_PG } from '../support/components.ts';
+import { describeWith, probePostgres, TEST_PG } from '../support/components.ts';
 import { startCli, tempDir, type RunningCli } from '../support/cli.ts';
 import { probeMosquitto, startMosquitto } from '../support/mosquitto.ts';
 
-const probePg = async () => {
-  const client = new pg.Client({ connectionString: TEST_PG, connectionTimeoutMillis: 2000 });
-  await client.connect();
-  await client.end();
-};
 const describeReal = await describeWith('Mosquitto and PostgreSQL', async () => {
   await probeMosquitto();
-  await probePg();
+  await probePostgres();
 });
 
 describeReal('twinflow up against Mosquitto and PostgreSQL', () => {

@@ -25,3 +25,24 @@ export async function describeWith(component: string, probe: () => Promise<void>
     return describe.skip as unknown as typeof describe;
   }
 }
+
+/** Resolves when Redis at TEST_REDIS answers a PING; rejects with the reason otherwise. */
+export async function probeRedis(): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const probe = new Redis(TEST_REDIS, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    await probe.ping();
+  } finally {
+    probe.disconnect();
+  }
+}
+
+/** Resolves when PostgreSQL at TEST_PG accepts a connection; rejects with the reason otherwise. */
+export async function probePostgres(): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: TEST_PG, connectionTimeoutMillis: 3_000 });
+  await client.connect();
+  await client.end();
+}
