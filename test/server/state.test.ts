@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventType, type TwinEvent } from '../../src/core/types.ts';
-import { testApp } from '../support/app.ts';
+import { strictlyIncreasingClock, testApp } from '../support/app.ts';
 
 let t: Awaited<ReturnType<typeof testApp>>;
 let events: TwinEvent[];
 beforeEach(async () => {
-  t = await testApp();
+  t = await testApp({ clock: strictlyIncreasingClock() });
   events = [];
   const sub = t.engine.bus.subscribe({});
   void (async () => {
